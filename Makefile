@@ -1,0 +1,44 @@
+# Two commands on a fresh machine:  make run   (serve the demo)   make test   (the whole suite)
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: help venv run test test-fast lint format bench clean
+
+help:
+	@echo "make run    - install, migrate, load demo data, serve http://127.0.0.1:8000"
+	@echo "make test   - the whole suite (starts PostgreSQL and Redis itself when needed)"
+	@echo "make lint   - ruff and the import-linter contracts"
+	@echo "make bench  - benchmarks (prints a table, writes bench/results/latest.json)"
+
+$(STAMP): requirements.txt .python-version
+	@scripts/bootstrap-venv.sh $(VENV)
+	@touch $(STAMP)
+
+venv: $(STAMP)
+
+run: $(STAMP)
+	@scripts/run.sh
+
+test: $(STAMP)
+	@scripts/test.sh
+
+test-fast: $(STAMP)
+	$(PY) -m pytest -m "not pipeline and not e2e" -q
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
+
+format: $(STAMP)
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+bench: $(STAMP)
+	@scripts/bench.sh
+
+clean:
+	rm -rf $(VENV) staticfiles db.sqlite3* var .pytest_cache

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# make test: the whole suite on PostgreSQL + Redis (real worker processes for the pipeline
+# tests, a real browser for the e2e tests), then the fast tests once more on the embedded
+# SQLite mode so it cannot rot. Starts throwaway PostgreSQL/Redis when none is running.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$PWD/.venv/bin:$PATH"
+. scripts/services.sh
+trap services_stop EXIT
+services_start
+scripts/ensure-browser.sh
+
+echo "== lint"
+ruff check .
+lint-imports --no-cache >/dev/null && echo "import contracts kept"
+
+export CELERY_QUEUE="trd-test-$$"  # a queue of our own: no stale messages, no sharing
+
+echo "== suite on PostgreSQL + Redis"
+DATABASE_URL=$TEST_DATABASE_URL CELERY_BROKER_URL=$TEST_REDIS_URL REDIS_URL=$TEST_REDIS_URL \
+  python -m pytest -q "$@"
+
+echo "== fast tests on embedded SQLite (no broker, in-process tasks)"
+env -u DATABASE_URL -u CELERY_BROKER_URL -u REDIS_URL \
+  python -m pytest -q -m "not pipeline and not e2e" "$@"
