@@ -5,13 +5,12 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: help venv run test test-fast lint format bench clean
+.PHONY: help venv run test test-fast lint format clean
 
 help:
 	@echo "make run    - install, migrate, load demo data, serve http://127.0.0.1:8000"
 	@echo "make test   - the whole suite (starts PostgreSQL and Redis itself when needed)"
 	@echo "make lint   - ruff and the import-linter contracts"
-	@echo "make bench  - benchmarks (prints a table, writes bench/results/latest.json)"
 
 $(STAMP): requirements.txt .python-version
 	@scripts/bootstrap-venv.sh $(VENV)
@@ -36,9 +35,6 @@ lint: $(STAMP)
 format: $(STAMP)
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
-
-bench: $(STAMP)
-	@scripts/bench.sh
 
 clean:
 	rm -rf $(VENV) staticfiles db.sqlite3* var .pytest_cache

@@ -1,8 +1,26 @@
-"""The v1 API router: every app registers its viewsets here."""
+"""The v1 API router: every app registers its endpoints here."""
 
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
-router = DefaultRouter()
+from intake.api import InstrumentListView, IntakeViewSet, MedicationListView
+from referrals.api import (
+    ProviderMatchesView,
+    ProviderViewSet,
+    ReferralViewSet,
+    SupportResourceListView,
+)
 
-urlpatterns = [path("", include(router.urls))]
+router = DefaultRouter()
+router.register("intakes", IntakeViewSet, basename="intake")
+router.register("providers", ProviderViewSet, basename="provider")
+router.register("referrals", ReferralViewSet, basename="referral")
+
+urlpatterns = [
+    path("instruments/", InstrumentListView.as_view(), name="instrument-list"),
+    path("medications/", MedicationListView.as_view(), name="medication-list"),
+    path("support-resources/", SupportResourceListView.as_view(), name="support-resource-list"),
+    path("intakes/<uuid:intake_id>/provider-matches/", ProviderMatchesView.as_view(),
+         name="intake-provider-matches"),
+    path("", include(router.urls)),
+]

@@ -5,7 +5,9 @@ per test run) on the Redis broker given by ``CELERY_BROKER_URL``, against the te
 that pytest-django created. These tests need committed data, so they use ``transactional_db``.
 """
 
+import contextlib
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -92,13 +94,18 @@ class WorkerProcess:
         return self.log_path.read_text(errors="replace")
 
     def stop(self):
-        if self.proc and self.proc.poll() is None:
+        """Warm shutdown, then SIGKILL to anything left: no worker outlives its test."""
+        if self.proc is None:
+            return
+        family = [self.proc.pid, *descendants(self.proc.pid)]
+        if self.proc.poll() is None:
             self.proc.terminate()
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.proc.wait(timeout=10)
+        for pid in family:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        self.proc.wait()
         self._log.close()
 
 
@@ -119,3 +126,34 @@ def worker(broker, transactional_db, tmp_path):
     proc = WorkerProcess(tmp_path).start()
     yield proc
     proc.stop()
+    print(f"--- worker log {proc.name} ---\n{proc.log()}")  # shown when a test fails
+
+
+def use_broker(url: str) -> None:
+    """Point this process's Celery app at another broker URL (drops pooled connections)."""
+    from kombu import pools
+
+    app.conf.broker_url = app.conf.broker_write_url = app.conf.broker_read_url = url
+    app._pool = None
+    app.amqp._producer_pool = None
+    pools.reset()  # pooled producers are keyed by broker; start afresh
+
+
+@pytest.fixture
+def broker_url(broker, settings):
+    """Restores the real broker after a test pointed the app elsewhere."""
+    real = settings.CELERY_BROKER_URL
+    yield real
+    use_broker(real)
+
+
+def descendants(pid: int) -> list[int]:
+    found = []
+    for child in worker_children(pid):
+        found += [child, *descendants(child)]
+    return found
+
+
+def worker_children(pid: int) -> list[int]:
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    return [int(c) for c in children.read_text().split()] if children.exists() else []

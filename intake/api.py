@@ -1,0 +1,399 @@
+"""v1 API: intakes (submit, list, detail) and the read-only catalogues.
+
+Contract: shared/api/v1.md. Where it is silent the choices are documented in the OpenAPI
+schema: callers without clinician rights see only the intakes they submitted, and never
+answers, treatment history or screening results.
+"""
+
+import hashlib
+import json
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError, transaction
+from django.http import Http404
+from django_filters import rest_framework as filters
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+    inline_serializer,
+)
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from intake.extensions import DETAIL_SECTIONS, LIST_FILTERS
+from intake.medications import MEDICATIONS
+from intake.models import IdempotencyKey, Intake, IntakeStatus
+from intake.parsers import LimitedJSONParser
+from intake.permissions import IntakePermissions, can_see_answers
+from intake.questionnaires import INSTRUMENTS
+from intake.selectors import intakes_visible_to
+from intake.serializers import IntakeSubmissionSerializer
+from intake.services import intake_submit
+
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+ERROR_RESPONSES = {
+    400: OpenApiResponse(description="Invalid input: an object keyed by field path."),
+    401: OpenApiResponse(description="No or invalid credentials."),
+    403: OpenApiResponse(description="Authenticated without the needed role."),
+    429: OpenApiResponse(description="Rate-limited; see Retry-After."),
+}
+
+
+def number(value):
+    """A Decimal as the JSON number a client sent (150, not 150.0)."""
+    as_float = float(value)
+    return int(as_float) if as_float.is_integer() else as_float
+
+
+# --- Output -----------------------------------------------------------------------------------
+
+
+class SafetySerializer(serializers.Serializer):
+    urgent = serializers.BooleanField()
+    risk_level = serializers.ChoiceField(
+        choices=["not_assessed", "none", "low", "moderate", "high"]
+    )
+    crisis_resources = serializers.ListField(child=serializers.DictField())
+
+
+class IntakeCreatedSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    status = serializers.CharField()
+    submitted_at = serializers.DateTimeField()
+    safety = SafetySerializer()
+
+
+def created_body(intake: Intake) -> dict:
+    return IntakeCreatedSerializer(
+        {
+            "id": intake.id,
+            "status": intake.status,
+            "submitted_at": intake.submitted_at,
+            "safety": intake.safety,
+        }
+    ).data
+
+
+class IntakeListItemSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Intake
+        fields = ["id", "status", "source", "submitted_at", "urgent", "risk_level"]
+
+
+def patient_as_submitted(p) -> dict:
+    return {
+        "external_id": p.external_id,
+        "given_name": p.given_name,
+        "family_name": p.family_name,
+        "birth_date": p.birth_date.isoformat(),
+        "sex_at_birth": p.sex_at_birth,
+        "email": p.email,
+        "phone": p.phone,
+        "state": p.state,
+        "postal_code": p.postal_code,
+        "preferred_languages": p.preferred_languages,
+        "insurance": {"payer": p.insurance_payer, "self_pay": p.self_pay},
+    }
+
+
+def treatment_history_as_submitted(intake: Intake) -> dict:
+    return {
+        "current_episode_months": intake.current_episode_months,
+        "psychotic_features": intake.psychotic_features,
+        "medication_trials": [
+            {
+                "medication": t.medication,
+                "max_daily_dose_mg": number(t.max_daily_dose_mg),
+                "weeks_at_max_dose": number(t.weeks_at_max_dose),
+                "adherence": t.adherence,
+                "outcome": t.outcome,
+                "current_episode": t.current_episode,
+            }
+            for t in intake.medication_trials.all()
+        ],
+        "psychotherapy_trials": [
+            {"type": t.type, "sessions": t.sessions, "outcome": t.outcome}
+            for t in intake.psychotherapy_trials.all()
+        ],
+        "neuromodulation": [
+            {
+                "type": c.type,
+                **({"placement": c.placement} if c.placement else {}),
+                "sessions": c.sessions,
+                "outcome": c.outcome,
+                "current_episode": c.current_episode,
+            }
+            for c in intake.neuromodulation.all()
+        ],
+    }
+
+
+def intake_detail(intake: Intake, user) -> dict:
+    body = {
+        "id": str(intake.id),
+        "status": intake.status,
+        "source": intake.source,
+        "submitted_at": serializers.DateTimeField().to_representation(intake.submitted_at),
+        "safety": intake.safety,
+        "patient": patient_as_submitted(intake.patient),
+        "consent": {
+            "screening": intake.consent_screening,
+            "privacy_notice_version": intake.privacy_notice_version,
+        },
+        "care_preferences": intake.care_preferences,
+    }
+    if can_see_answers(user):
+        body["answers"] = {r.instrument: r.answers for r in intake.responses.all()}
+        body["treatment_history"] = treatment_history_as_submitted(intake)
+        body["amendments"] = [
+            {
+                "id": str(a.id),
+                "created_at": a.created_at.isoformat(),
+                "reason": a.reason,
+                "changes": a.changes,
+            }
+            for a in intake.amendments.all()
+        ]
+    for section in DETAIL_SECTIONS.values():
+        if user.has_perm(section.permission):
+            body[section.key] = section.render(intake)
+    return body
+
+
+IntakeDetailSchema = inline_serializer(
+    name="IntakeDetail",
+    fields={
+        "id": serializers.UUIDField(),
+        "status": serializers.ChoiceField(choices=IntakeStatus.values),
+        "source": serializers.ChoiceField(choices=["web", "api"]),
+        "submitted_at": serializers.DateTimeField(),
+        "safety": SafetySerializer(),
+        "patient": serializers.DictField(help_text="As submitted."),
+        "consent": serializers.DictField(),
+        "care_preferences": serializers.DictField(),
+        "answers": serializers.DictField(required=False, help_text="Clinicians only."),
+        "treatment_history": serializers.DictField(required=False, help_text="Clinicians only."),
+        "amendments": serializers.ListField(child=serializers.DictField(), required=False),
+        "screening": serializers.DictField(
+            required=False,
+            help_text="Clinicians only: status, ruleset_version, scores, trd, flags.",
+        ),
+    },
+)
+
+
+# --- Filters ----------------------------------------------------------------------------------
+
+
+class IntakeFilter(filters.FilterSet):
+    status = filters.ChoiceFilter(choices=IntakeStatus.choices)
+    urgent = filters.BooleanFilter()
+    submitted_after = filters.IsoDateTimeFilter(field_name="submitted_at", lookup_expr="gte")
+    flag = filters.CharFilter(method="filter_flag", help_text="A flag code (clinicians only).")
+
+    class Meta:
+        model = Intake
+        fields = ["status", "urgent", "submitted_after", "flag"]
+
+    def filter_flag(self, queryset, name, value):
+        registered = LIST_FILTERS.get("flag")
+        if registered is None:
+            raise ValidationError({"flag": ["Filtering by flag is not available."]})
+        if not self.request.user.has_perm(registered.permission):
+            raise PermissionDenied("Filtering by flag needs the clinician role.")
+        return registered.apply(queryset, value)
+
+
+# --- Views ------------------------------------------------------------------------------------
+
+
+def body_digest(data) -> str:
+    return hashlib.sha256(
+        json.dumps(data, sort_keys=True, separators=(",", ":"), default=str).encode()
+    ).hexdigest()
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List intakes, newest first",
+        description="Clinicians see every intake; other callers see the intakes they submitted.",
+        responses={200: IntakeListItemSerializer(many=True), **ERROR_RESPONSES},
+    ),
+    retrieve=extend_schema(
+        summary="An intake as submitted, with its screening (clinicians)",
+        responses={
+            200: IntakeDetailSchema,
+            404: OpenApiResponse(description="Not found."),
+            **ERROR_RESPONSES,
+        },
+    ),
+    create=extend_schema(
+        summary="Submit an intake",
+        request=IntakeSubmissionSerializer,
+        parameters=[
+            OpenApiParameter(
+                IDEMPOTENCY_HEADER,
+                OpenApiTypes.STR,
+                OpenApiParameter.HEADER,
+                description="Replays with the same key and body return the first intake (200); "
+                "the same key with a different body is a 409.",
+            )
+        ],
+        responses={
+            201: IntakeCreatedSerializer,
+            200: OpenApiResponse(IntakeCreatedSerializer, description="Idempotent replay."),
+            409: OpenApiResponse(description="Idempotency-Key reused with a different body."),
+            413: OpenApiResponse(description="Body over 256 KiB."),
+            **ERROR_RESPONSES,
+        },
+    ),
+)
+class IntakeViewSet(
+    mixins.CreateModelMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    permission_classes = [IntakePermissions]
+    parser_classes = [LimitedJSONParser]
+    filterset_class = IntakeFilter
+    serializer_class = IntakeListItemSerializer
+    lookup_value_regex = "[0-9a-f-]{36}"
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation
+            return Intake.objects.none()
+        return intakes_visible_to(self.request.user).order_by("-submitted_at", "-id")
+
+    def get_serializer_class(self):
+        if self.action == "create":
+            return IntakeSubmissionSerializer
+        return IntakeListItemSerializer
+
+    def retrieve(self, request, *args, **kwargs):
+        qs = self.get_queryset().prefetch_related(
+            "responses",
+            "medication_trials",
+            "psychotherapy_trials",
+            "neuromodulation",
+            "amendments",
+        )
+        for section in DETAIL_SECTIONS.values():
+            if request.user.has_perm(section.permission):
+                qs = section.prefetch(qs)
+        self.queryset = qs
+        intake = self.get_object()
+        return Response(intake_detail(intake, request.user))
+
+    def get_object(self):
+        queryset = self.queryset if self.action == "retrieve" else self.get_queryset()
+        try:
+            return queryset.get(pk=self.kwargs["pk"])
+        except (Intake.DoesNotExist, ValueError, DjangoValidationError):
+            raise Http404 from None
+
+    def create(self, request, *args, **kwargs):
+        key = request.headers.get(IDEMPOTENCY_HEADER)
+        if key is not None and not 1 <= len(key) <= 255:
+            raise ValidationError({IDEMPOTENCY_HEADER: ["Use 1 to 255 characters."]})
+        digest = body_digest(request.data)
+        if key:
+            replay = self._replay(request.user, key, digest)
+            if replay:
+                return replay
+        serializer = IntakeSubmissionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            with transaction.atomic():
+                submitted = intake_submit(
+                    data=serializer.validated_data, source="api", submitted_by=request.user
+                )
+                if key:
+                    IdempotencyKey.objects.create(
+                        user=request.user, key=key, body_sha256=digest, intake=submitted.intake
+                    )
+        except IntegrityError:
+            if key and (replay := self._replay(request.user, key, digest)):
+                return replay  # a concurrent request with the same key won the race
+            raise
+        return Response(created_body(submitted.intake), status=status.HTTP_201_CREATED)
+
+    @staticmethod
+    def _replay(user, key, digest):
+        previous = IdempotencyKey.objects.filter(user=user, key=key).select_related("intake")
+        previous = previous.first()
+        if previous is None:
+            return None
+        if previous.body_sha256 != digest:
+            return Response(
+                {"detail": "This Idempotency-Key was used with a different body."},
+                status=status.HTTP_409_CONFLICT,
+            )
+        return Response(created_body(previous.intake), status=status.HTTP_200_OK)
+
+
+class OptionSchema(serializers.Serializer):
+    value = serializers.JSONField(help_text="The published code: an integer, or true/false.")
+    label = serializers.CharField()
+
+
+class ItemSchema(serializers.Serializer):
+    key = serializers.CharField()
+    text = serializers.CharField()
+    options = OptionSchema(many=True)
+    required = serializers.BooleanField()
+    show_if = serializers.DictField(
+        allow_null=True,
+        help_text='{"item": "q2", "equals": true}, or {"patient": "sex_at_birth", '
+        '"not_equals": "male"} for an item shown by a patient attribute.',
+    )
+
+
+class InstrumentSchema(serializers.Serializer):
+    key = serializers.CharField()
+    name = serializers.CharField()
+    version = serializers.CharField()
+    items = ItemSchema(many=True)
+    source = serializers.CharField()
+
+
+class MedicationSchema(serializers.Serializer):
+    key = serializers.CharField()
+    name = serializers.CharField()
+    drug_class = serializers.CharField()
+    role = serializers.ChoiceField(choices=["antidepressant", "augmentation"])
+    min_adequate_daily_dose_mg = serializers.FloatField(allow_null=True)
+    aliases = serializers.ListField(child=serializers.CharField())
+
+    def get_fields(self):  # "class" is a Python keyword
+        fields = super().get_fields()
+        fields["class"] = fields.pop("drug_class")
+        return fields
+
+
+class InstrumentListView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        summary="Every questionnaire, with items, options and skip logic",
+        responses={200: InstrumentSchema(many=True), **ERROR_RESPONSES},
+    )
+    def get(self, request):
+        return Response([instrument.to_dict() for instrument in INSTRUMENTS.values()])
+
+
+class MedicationListView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        summary="The medication catalogue with MGH-ATRQ minimum doses",
+        responses={200: MedicationSchema(many=True), **ERROR_RESPONSES},
+    )
+    def get(self, request):
+        return Response([medication.to_dict() for medication in MEDICATIONS.values()])

@@ -1,0 +1,459 @@
+"""The medication catalogue: antidepressants with their minimum adequate doses, plus the
+augmentation agents (pure Python, stdlib only).
+
+Sources
+-------
+* Antidepressants and their minimum adequate daily doses: ``shared/reference/clinical.md`` §3,
+  the MGH-ATRQ minimum-dose column (Fava 2003; Chandler et al. 2010), transcribed from the
+  COMPASS COMP006 trial-specific form [verified against that transcription only]. Every row of
+  the §3 table is its own entry; the combined row "Doxepin / trimipramine / amoxapine /
+  maprotiline — 150" is split into four entries, and paroxetine CR (minimum 25) is separate
+  from paroxetine (20).
+* Augmentation agents: clinical.md §3.1. They have no minimum adequate dose (they are recorded
+  for staging, never counted as antidepressant trials), so ``min_adequate_daily_dose_mg`` is
+  None and ``usual_dose`` carries §3.1's "usual adjunctive dose" text.
+
+Units
+-----
+All doses are milligrams per day, with three documented exceptions:
+
+* ``selegiline_transdermal`` is in mg/24 h (the patch's delivery rate, 6 mg/24 h minimum).
+* ``olanzapine_fluoxetine`` (Symbyax) is recorded by its **olanzapine** component: 6/25 mg is
+  6 mg, 18/50 mg is 18 mg.
+* ``liothyronine`` (T3) is in mg although it is prescribed in micrograms: 25 µg = 0.025 mg.
+* ``lithium`` is mg of lithium carbonate (dosing is guided by serum level, §3.1).
+
+``max_plausible_daily_dose_mg`` is a realistic ceiling (the highest labelled or commonly used
+daily dose, from US labelling and standard references [recalled; not part of clinical.md]).
+It is not a safety limit: the intake API only rejects a dose above **ten times** it, as a typo.
+
+Names resolve through :func:`resolve_medication`: key, display name or alias (common US brand
+names and formulation names), case-insensitively, ignoring surrounding whitespace and treating
+"-", "_" and spaces alike.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+from typing import Any, Literal
+
+Role = Literal["antidepressant", "augmentation"]
+
+ANTIDEPRESSANT: Role = "antidepressant"
+AUGMENTATION: Role = "augmentation"
+
+#: Antidepressant classes (Thase-Rush classes, clinical.md §2.1; "tca" includes the
+#: tetracyclics amoxapine and maprotiline, "maoi" includes the RIMA moclobemide).
+ANTIDEPRESSANT_CLASSES = ("ssri", "snri", "tca", "maoi", "other")
+#: Augmentation-agent classes (clinical.md §3.1).
+AUGMENTATION_CLASSES = ("lithium", "antipsychotic", "thyroid", "nmda_antagonist")
+
+#: A dose above this multiple of ``max_plausible_daily_dose_mg`` is treated as a typo.
+IMPLAUSIBLE_DOSE_FACTOR = 10
+
+MGH_ATRQ_SOURCE = (
+    "clinical.md §3: MGH-ATRQ minimum dose (Fava M 2003, Biol Psychiatry 53:649-659; "
+    "Chandler GM, et al. 2010, CNS Neurosci Ther 16:322-325)"
+)
+
+
+@dataclass(frozen=True)
+class Medication:
+    key: str
+    name: str
+    drug_class: str
+    role: Role
+    min_adequate_daily_dose_mg: float | None
+    max_plausible_daily_dose_mg: float
+    aliases: tuple[str, ...] = ()
+    source: str = MGH_ATRQ_SOURCE
+    dose_unit: str = "mg/day"
+    usual_dose: str | None = None
+    note: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.role == ANTIDEPRESSANT:
+            if self.drug_class not in ANTIDEPRESSANT_CLASSES:
+                raise ValueError(f"{self.key}: unknown antidepressant class {self.drug_class}")
+            if self.min_adequate_daily_dose_mg is None:
+                raise ValueError(f"{self.key}: an antidepressant needs a minimum dose")
+            if self.min_adequate_daily_dose_mg > self.max_plausible_daily_dose_mg:
+                raise ValueError(f"{self.key}: minimum dose above the plausible maximum")
+        elif self.role == AUGMENTATION:
+            if self.drug_class not in AUGMENTATION_CLASSES:
+                raise ValueError(f"{self.key}: unknown augmentation class {self.drug_class}")
+            if self.min_adequate_daily_dose_mg is not None:
+                raise ValueError(f"{self.key}: augmentation agents have no minimum dose")
+        else:
+            raise ValueError(f"{self.key}: unknown role {self.role!r}")
+
+    @property
+    def is_antidepressant(self) -> bool:
+        return self.role == ANTIDEPRESSANT
+
+    def is_implausible_dose(self, daily_dose_mg: float) -> bool:
+        """True for a dose above ten times the plausible maximum (a likely typo)."""
+        return daily_dose_mg > IMPLAUSIBLE_DOSE_FACTOR * self.max_plausible_daily_dose_mg
+
+    def to_dict(self) -> dict[str, Any]:
+        """The API shape of ``GET /api/v1/medications/`` (with additions)."""
+        return {
+            "key": self.key,
+            "name": self.name,
+            "class": self.drug_class,
+            "min_adequate_daily_dose_mg": self.min_adequate_daily_dose_mg,
+            "aliases": list(self.aliases),
+            "role": self.role,
+            # Additions to the v1 contract's medication shape:
+            "max_plausible_daily_dose_mg": self.max_plausible_daily_dose_mg,
+            "dose_unit": self.dose_unit,
+            "usual_dose": self.usual_dose,
+            "note": self.note,
+            "source": self.source,
+        }
+
+
+def _antidepressant(
+    key: str,
+    name: str,
+    drug_class: str,
+    minimum: float,
+    maximum: float,
+    *aliases: str,
+    **fields: Any,
+) -> Medication:
+    return Medication(
+        key=key,
+        name=name,
+        drug_class=drug_class,
+        role=ANTIDEPRESSANT,
+        min_adequate_daily_dose_mg=minimum,
+        max_plausible_daily_dose_mg=maximum,
+        aliases=aliases,
+        **fields,
+    )
+
+
+def _augmentation(
+    key: str,
+    name: str,
+    drug_class: str,
+    maximum: float,
+    *aliases: str,
+    usual_dose: str,
+    source: str,
+    **fields: Any,
+) -> Medication:
+    return Medication(
+        key=key,
+        name=name,
+        drug_class=drug_class,
+        role=AUGMENTATION,
+        min_adequate_daily_dose_mg=None,
+        max_plausible_daily_dose_mg=maximum,
+        aliases=aliases,
+        usual_dose=usual_dose,
+        source=source,
+        **fields,
+    )
+
+
+_CATALOGUE: tuple[Medication, ...] = (
+    # ---- clinical.md §3, SSRIs ---------------------------------------------------------------
+    _antidepressant("fluoxetine", "Fluoxetine", "ssri", 20, 80, "Prozac", "Sarafem"),
+    _antidepressant("sertraline", "Sertraline", "ssri", 50, 200, "Zoloft"),
+    _antidepressant("paroxetine", "Paroxetine", "ssri", 20, 60, "Paxil", "Pexeva"),
+    _antidepressant("paroxetine_cr", "Paroxetine CR", "ssri", 25, 75, "Paxil CR", "Paroxetine ER"),
+    _antidepressant(
+        "citalopram",
+        "Citalopram",
+        "ssri",
+        20,
+        60,
+        "Celexa",
+        note="Label maximum 40 mg/day (20 mg/day over 60 years); 60 was the pre-2011 maximum.",
+    ),
+    _antidepressant("escitalopram", "Escitalopram", "ssri", 10, 30, "Lexapro"),
+    _antidepressant(
+        "fluvoxamine",
+        "Fluvoxamine",
+        "ssri",
+        50,
+        300,
+        "Luvox",
+        "Luvox CR",
+        note="US label is for OCD only.",
+    ),
+    # ---- clinical.md §3, SNRIs ---------------------------------------------------------------
+    _antidepressant(
+        "venlafaxine",
+        "Venlafaxine",
+        "snri",
+        150,
+        375,
+        "Effexor",
+        "Effexor XR",
+        "Venlafaxine XR",
+        "Venlafaxine ER",
+        note="IR and XR share the MGH-ATRQ minimum of 150 mg/day (stricter than the label's 75).",
+    ),
+    _antidepressant("desvenlafaxine", "Desvenlafaxine", "snri", 50, 400, "Pristiq", "Khedezla"),
+    _antidepressant("duloxetine", "Duloxetine", "snri", 60, 120, "Cymbalta", "Drizalma Sprinkle"),
+    _antidepressant("levomilnacipran", "Levomilnacipran", "snri", 40, 120, "Fetzima"),
+    _antidepressant(
+        "milnacipran",
+        "Milnacipran",
+        "snri",
+        100,
+        200,
+        "Savella",
+        note="US label is fibromyalgia only.",
+    ),
+    # ---- clinical.md §3, other/atypical ------------------------------------------------------
+    _antidepressant(
+        "bupropion",
+        "Bupropion",
+        "other",
+        300,
+        450,
+        "Wellbutrin",
+        "Wellbutrin SR",
+        "Wellbutrin XL",
+        "Bupropion SR",
+        "Bupropion XL",
+        note="IR/SR/XL share the minimum of 300 mg/day; 150 mg/day is inadequate under ATRQ.",
+    ),
+    _antidepressant("mirtazapine", "Mirtazapine", "other", 15, 60, "Remeron", "RemeronSolTab"),
+    _antidepressant(
+        "trazodone",
+        "Trazodone",
+        "other",
+        300,
+        600,
+        "Desyrel",
+        "Oleptro",
+        note="Hypnotic doses (25-100 mg) are not antidepressant trials.",
+    ),
+    _antidepressant("nefazodone", "Nefazodone", "other", 300, 600, "Serzone"),
+    _antidepressant("vilazodone", "Vilazodone", "other", 40, 40, "Viibryd"),
+    _antidepressant("vortioxetine", "Vortioxetine", "other", 10, 20, "Trintellix", "Brintellix"),
+    _antidepressant(
+        "agomelatine",
+        "Agomelatine",
+        "other",
+        25,
+        50,
+        "Valdoxan",
+        note="Not US-approved.",
+    ),
+    # ---- clinical.md §3, TCAs (tetracyclics amoxapine and maprotiline included) --------------
+    _antidepressant("amitriptyline", "Amitriptyline", "tca", 150, 300, "Elavil"),
+    _antidepressant("nortriptyline", "Nortriptyline", "tca", 75, 150, "Pamelor", "Aventyl"),
+    _antidepressant("imipramine", "Imipramine", "tca", 150, 300, "Tofranil", "Tofranil-PM"),
+    _antidepressant("clomipramine", "Clomipramine", "tca", 150, 250, "Anafranil"),
+    _antidepressant("desipramine", "Desipramine", "tca", 150, 300, "Norpramin"),
+    _antidepressant("doxepin", "Doxepin", "tca", 150, 300, "Sinequan"),
+    _antidepressant("trimipramine", "Trimipramine", "tca", 150, 300, "Surmontil"),
+    _antidepressant("amoxapine", "Amoxapine", "tca", 150, 600, "Asendin", note="A tetracyclic."),
+    _antidepressant(
+        "maprotiline", "Maprotiline", "tca", 150, 225, "Ludiomil", note="A tetracyclic."
+    ),
+    _antidepressant("protriptyline", "Protriptyline", "tca", 30, 60, "Vivactil"),
+    # ---- clinical.md §3, MAOIs ---------------------------------------------------------------
+    _antidepressant("phenelzine", "Phenelzine", "maoi", 45, 90, "Nardil"),
+    _antidepressant("tranylcypromine", "Tranylcypromine", "maoi", 30, 60, "Parnate"),
+    _antidepressant("isocarboxazid", "Isocarboxazid", "maoi", 30, 60, "Marplan"),
+    _antidepressant(
+        "selegiline_transdermal",
+        "Selegiline transdermal",
+        "maoi",
+        6,
+        12,
+        "Emsam",
+        "Selegiline patch",
+        dose_unit="mg/24 h",
+        note="Dose is the patch's delivery rate in mg/24 h. Oral selegiline (Parkinson's "
+        "disease) is a different product and is not in the catalogue.",
+    ),
+    _antidepressant(
+        "moclobemide",
+        "Moclobemide",
+        "maoi",
+        300,
+        600,
+        "Manerix",
+        "Aurorix",
+        note="A reversible MAO-A inhibitor (RIMA); not US-approved.",
+    ),
+    # ---- clinical.md §3.1, augmentation agents -----------------------------------------------
+    _augmentation(
+        "lithium",
+        "Lithium",
+        "lithium",
+        2400,
+        "Lithobid",
+        "Eskalith",
+        "Lithium carbonate",
+        usual_dose="titrate to serum ≈0.5-0.8 mmol/L",
+        source="clinical.md §3.1: CANMAT guidance [recalled]",
+        note="Dose in mg of lithium carbonate.",
+    ),
+    _augmentation(
+        "aripiprazole",
+        "Aripiprazole",
+        "antipsychotic",
+        30,
+        "Abilify",
+        usual_dose="2-15 mg/day (start 2-5)",
+        source="clinical.md §3.1: FDA label, adjunct MDD (2007) [recalled]",
+    ),
+    _augmentation(
+        "quetiapine",
+        "Quetiapine XR",
+        "antipsychotic",
+        800,
+        "Seroquel XR",
+        "Seroquel",
+        "Quetiapine",
+        usual_dose="150-300 mg/day",
+        source="clinical.md §3.1: FDA label, adjunct MDD (2009) [recalled]",
+    ),
+    _augmentation(
+        "brexpiprazole",
+        "Brexpiprazole",
+        "antipsychotic",
+        4,
+        "Rexulti",
+        usual_dose="target 2 mg, max 3 mg/day",
+        source="clinical.md §3.1: FDA label, adjunct MDD (2015) [recalled]",
+    ),
+    _augmentation(
+        "cariprazine",
+        "Cariprazine",
+        "antipsychotic",
+        6,
+        "Vraylar",
+        usual_dose="1.5 mg/day, may rise to 3 mg at day 15 (max 3)",
+        source="clinical.md §3.1: FDA approval adjunct MDD 16 Dec 2022 [verified]",
+    ),
+    _augmentation(
+        "olanzapine_fluoxetine",
+        "Olanzapine/fluoxetine",
+        "antipsychotic",
+        18,
+        "Symbyax",
+        "Olanzapine and fluoxetine",
+        usual_dose="6/25 to 18/50 mg",
+        source="clinical.md §3.1: FDA label, TRD [recalled]",
+        note="Dose recorded as the olanzapine component (6/25 mg = 6 mg).",
+    ),
+    _augmentation(
+        "liothyronine",
+        "Liothyronine",
+        "thyroid",
+        0.1,
+        "Cytomel",
+        "T3",
+        usual_dose="25-50 µg/day",
+        source="clinical.md §3.1: literature [recalled]",
+        note="Dose in mg: 25 µg = 0.025 mg.",
+    ),
+    _augmentation(
+        "esketamine",
+        "Esketamine",
+        "nmda_antagonist",
+        84,
+        "Spravato",
+        usual_dose=(
+            "Weeks 1-4: 56 mg day 1, then 56 or 84 mg twice weekly; weeks 5-8: 56/84 mg "
+            "weekly; week 9+: every 2 weeks or weekly (certified REMS setting)"
+        ),
+        source="clinical.md §3.1: SPRAVATO label [verified]",
+        note="Nasal spray; the dose is per treatment session.",
+    ),
+)
+
+#: Every medication by catalogue key, in the order of clinical.md §3 then §3.1.
+MEDICATIONS: dict[str, Medication] = {medication.key: medication for medication in _CATALOGUE}
+
+
+class UnknownMedication(LookupError):
+    """A name that matches no catalogue key, display name or alias.
+
+    ``suggestion`` is the catalogue key of the closest match, or None when nothing is close.
+    The message repeats only the name given (trimmed and shortened), e.g.
+    ``Unknown medication 'sertralin'. Did you mean 'sertraline'?``.
+    """
+
+    def __init__(self, name: object, suggestion: str | None = None) -> None:
+        self.name = name
+        self.suggestion = suggestion
+        shown = _shorten(str(name).strip())
+        message = f"Unknown medication '{shown}'."
+        if suggestion is not None:
+            message += f" Did you mean '{suggestion}'?"
+        self.message = message
+        super().__init__(message)
+
+    def __str__(self) -> str:
+        return self.message
+
+
+_SEPARATORS = re.compile(r"[\s_\-]+")
+_LONGEST_NAME_SHOWN = 60
+
+
+def _shorten(text: str) -> str:
+    if len(text) <= _LONGEST_NAME_SHOWN:
+        return text
+    return text[: _LONGEST_NAME_SHOWN - 1] + "…"
+
+
+def normalise_medication_name(name: str) -> str:
+    """Lower case, trimmed, with runs of "-", "_" and whitespace made one space."""
+    return _SEPARATORS.sub(" ", name.strip().lower()).strip()
+
+
+def _build_name_index() -> dict[str, str]:
+    index: dict[str, str] = {}
+    for medication in _CATALOGUE:
+        for spelling in (medication.key, medication.name, *medication.aliases):
+            normalised = normalise_medication_name(spelling)
+            owner = index.setdefault(normalised, medication.key)
+            if owner != medication.key:
+                raise ValueError(f"{spelling!r} names both {owner} and {medication.key}")
+    return index
+
+
+_NAME_INDEX = _build_name_index()
+_SUGGESTION_CUTOFF = 0.75
+
+
+def resolve_medication(name: str) -> Medication:
+    """The catalogue entry for a key, display name or alias; raises :class:`UnknownMedication`.
+
+    Matching is case-insensitive, ignores surrounding whitespace and treats "-", "_" and
+    spaces alike ("Paxil-CR", "paxil_cr" and "PAXIL CR" all resolve to ``paroxetine_cr``).
+    """
+    if not isinstance(name, str):
+        raise UnknownMedication(name)
+    normalised = normalise_medication_name(name)
+    key = _NAME_INDEX.get(normalised)
+    if key is not None:
+        return MEDICATIONS[key]
+    raise UnknownMedication(name, suggest_medication(normalised))
+
+
+def suggest_medication(name: str) -> str | None:
+    """The catalogue key whose key, name or alias is closest to ``name``, if any is close."""
+    if not isinstance(name, str):
+        return None
+    normalised = normalise_medication_name(name)
+    if not normalised:
+        return None
+    matches = difflib.get_close_matches(
+        normalised, list(_NAME_INDEX), n=1, cutoff=_SUGGESTION_CUTOFF
+    )
+    return _NAME_INDEX[matches[0]] if matches else None

@@ -1,0 +1,321 @@
+"""Patients, intakes and everything an intake carries.
+
+Protected health information that identifies a person (names, email, phone, external id,
+birth date, postal code) is encrypted at rest; email and external id have HMAC blind indexes
+for exact lookups (intake.crypto). An intake is immutable once submitted: its rows refuse
+updates and deletes, and a correction is an ``Amendment`` row (audited).
+"""
+
+import uuid
+from datetime import date
+
+from django.conf import settings
+from django.db import models
+from encrypted_fields.fields import (
+    EncryptedCharField,
+    EncryptedDateField,
+    EncryptedEmailField,
+    EncryptedJSONField,
+)
+
+from intake.crypto import blind_index
+
+
+class ImmutableRecordError(Exception):
+    """A submitted intake's record was about to be changed or deleted."""
+
+
+class SexAtBirth(models.TextChoices):
+    FEMALE = "female"
+    MALE = "male"
+    INTERSEX = "intersex"
+    UNKNOWN = "unknown"
+
+
+class Patient(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    external_id = EncryptedCharField(max_length=128, blank=True, null=True)
+    # Blind indexes: NULL (not "") when there is no value, so no two absent values match.
+    external_id_index = models.CharField(  # noqa: DJ001
+        max_length=64, blank=True, null=True, db_index=True
+    )
+    given_name = EncryptedCharField(max_length=128, blank=True, null=True)
+    family_name = EncryptedCharField(max_length=128, blank=True, null=True)
+    birth_date = EncryptedDateField()
+    sex_at_birth = models.CharField(max_length=10, choices=SexAtBirth.choices)
+    email = EncryptedEmailField(blank=True, null=True)
+    email_index = models.CharField(max_length=64, blank=True, null=True, db_index=True)  # noqa: DJ001
+    phone = EncryptedCharField(max_length=40, blank=True, null=True)
+    state = models.CharField(max_length=2)
+    postal_code = EncryptedCharField(max_length=10, blank=True, null=True)
+    preferred_languages = models.JSONField(default=list, blank=True)
+    insurance_payer = models.CharField(max_length=64, blank=True, default="")
+    self_pay = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["created_at"])]
+
+    def __str__(self):  # never a name: __str__ ends up in logs and admin history
+        return f"Patient {str(self.pk)[:8]}"
+
+    def save(self, *args, **kwargs):
+        self.external_id_index = blind_index("external_id", self.external_id)
+        self.email_index = blind_index("email", self.email)
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "external_id_index", "email_index"}
+        super().save(*args, **kwargs)
+
+    @property
+    def display_name(self) -> str:
+        name = " ".join(part for part in (self.given_name, self.family_name) if part)
+        return name or f"Patient {str(self.pk)[:8]}"
+
+    def age_on(self, day: date) -> int:
+        born = self.birth_date
+        return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+
+class IntakeStatus(models.TextChoices):
+    RECEIVED = "received"  # submitted; screening pending
+    SCREENED = "screened"  # a screening run completed
+    SCREENING_FAILED = "screening_failed"
+
+
+class IntakeSource(models.TextChoices):
+    WEB = "web"
+    API = "api"
+
+
+class RiskLevel(models.TextChoices):
+    NOT_ASSESSED = "not_assessed"
+    NONE = "none"
+    LOW = "low"
+    MODERATE = "moderate"
+    HIGH = "high"
+
+
+class Intake(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="intakes")
+    status = models.CharField(
+        max_length=20, choices=IntakeStatus.choices, default=IntakeStatus.RECEIVED
+    )
+    source = models.CharField(max_length=3, choices=IntakeSource.choices)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    submitted_at = models.DateTimeField(auto_now_add=True)
+    consent_screening = models.BooleanField()
+    privacy_notice_version = models.CharField(max_length=32)
+    # Non-identifying context kept with the intake (it survives erasure of the patient).
+    age_years = models.PositiveSmallIntegerField()
+    sex_at_birth = models.CharField(max_length=10, choices=SexAtBirth.choices)
+    state = models.CharField(max_length=2)
+    # Decided synchronously at submission (screening.rules.safety).
+    urgent = models.BooleanField(default=False)
+    risk_level = models.CharField(
+        max_length=12, choices=RiskLevel.choices, default=RiskLevel.NOT_ASSESSED
+    )
+    safety = models.JSONField(default=dict)
+    # Treatment history scalars; the courses are rows below.
+    current_episode_months = models.PositiveSmallIntegerField(null=True, blank=True)
+    psychotic_features = models.BooleanField(default=False)
+    care_preferences = models.JSONField(default=dict, blank=True)
+    # Status fields a screening run may update after submission; everything else is frozen.
+    MUTABLE_FIELDS = frozenset({"status"})
+
+    class Meta:
+        ordering = ["-submitted_at"]
+        indexes = [
+            models.Index(fields=["-submitted_at"]),
+            models.Index(fields=["status", "submitted_at"]),
+            models.Index(fields=["urgent", "-submitted_at"]),
+        ]
+        permissions = [("view_intake_answers", "Can view intake answers and treatment history")]
+
+    def __str__(self):
+        return f"Intake {str(self.pk)[:8]}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            fields = kwargs.get("update_fields")
+            if fields is None or not set(fields) <= self.MUTABLE_FIELDS:
+                raise ImmutableRecordError("A submitted intake cannot change; add an amendment.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ImmutableRecordError("A submitted intake cannot be deleted.")
+
+
+class ImmutableChild(models.Model):
+    """Rows of a submitted intake: written once, then never changed or deleted."""
+
+    position = models.PositiveSmallIntegerField()
+
+    class Meta:
+        abstract = True
+        ordering = ["position"]
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise ImmutableRecordError(f"{type(self).__name__} rows are immutable.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ImmutableRecordError(f"{type(self).__name__} rows are immutable.")
+
+
+class InstrumentResponse(ImmutableChild):
+    """One instrument's answers, keyed by item (intake.questionnaires)."""
+
+    intake = models.ForeignKey(Intake, on_delete=models.CASCADE, related_name="responses")
+    instrument = models.CharField(max_length=20)
+    answers = models.JSONField()
+
+    class Meta(ImmutableChild.Meta):
+        constraints = [
+            models.UniqueConstraint(fields=["intake", "instrument"], name="one_response_each")
+        ]
+
+    def __str__(self):
+        return f"{self.instrument} answers"
+
+
+class Adherence(models.TextChoices):
+    ALL = "all"
+    MOST_DAYS = "most_days"
+    ABOUT_HALF = "about_half"
+    RARELY = "rarely"
+
+
+class TrialOutcome(models.TextChoices):
+    NO_RESPONSE = "no_response", "No response (under 25% better)"
+    PARTIAL_RESPONSE = "partial_response", "Partial response (25–49% better)"
+    RESPONSE = "response", "Response (50% or more better)"
+    REMISSION = "remission", "Remission"
+    STOPPED_SIDE_EFFECTS = "stopped_side_effects", "Stopped because of side effects"
+    TOO_EARLY_TO_TELL = "too_early_to_tell", "Too early to tell"
+
+
+class MedicationTrial(ImmutableChild):
+    intake = models.ForeignKey(Intake, on_delete=models.CASCADE, related_name="medication_trials")
+    medication = models.CharField(max_length=40)  # catalogue key (intake.medications)
+    max_daily_dose_mg = models.DecimalField(max_digits=10, decimal_places=4)
+    weeks_at_max_dose = models.DecimalField(max_digits=5, decimal_places=1)
+    adherence = models.CharField(max_length=12, choices=Adherence.choices)
+    outcome = models.CharField(max_length=24, choices=TrialOutcome.choices)
+    current_episode = models.BooleanField(default=True)
+
+    def __str__(self):
+        return f"trial {self.position}: {self.medication}"
+
+
+class PsychotherapyType(models.TextChoices):
+    CBT = "cbt"
+    MBCT = "mbct"
+    BEHAVIOURAL_ACTIVATION = "behavioural_activation"
+    INTERPERSONAL = "interpersonal"
+    PSYCHODYNAMIC = "psychodynamic"
+    DBT = "dbt"
+    OTHER = "other"
+
+
+class PsychotherapyTrial(ImmutableChild):
+    intake = models.ForeignKey(
+        Intake, on_delete=models.CASCADE, related_name="psychotherapy_trials"
+    )
+    type = models.CharField(max_length=24, choices=PsychotherapyType.choices)
+    sessions = models.PositiveSmallIntegerField(null=True, blank=True)
+    outcome = models.CharField(max_length=24, choices=TrialOutcome.choices)
+
+    def __str__(self):
+        return f"psychotherapy {self.position}: {self.type}"
+
+
+class NeuromodulationType(models.TextChoices):
+    ECT = "ect", "ECT"
+    RTMS = "rtms", "rTMS"
+    ESKETAMINE = "esketamine", "Esketamine"
+    KETAMINE = "ketamine", "Ketamine"
+    VNS = "vns", "VNS"
+    OTHER = "other", "Other"
+
+
+class EctPlacement(models.TextChoices):
+    BILATERAL = "bilateral"
+    RIGHT_UNILATERAL = "right_unilateral"
+    UNKNOWN = "unknown"
+
+
+class NeuromodulationCourse(ImmutableChild):
+    intake = models.ForeignKey(Intake, on_delete=models.CASCADE, related_name="neuromodulation")
+    type = models.CharField(max_length=12, choices=NeuromodulationType.choices)
+    placement = models.CharField(max_length=20, choices=EctPlacement.choices, blank=True)
+    sessions = models.PositiveSmallIntegerField(null=True, blank=True)
+    outcome = models.CharField(max_length=24, choices=TrialOutcome.choices)
+    current_episode = models.BooleanField(default=True)
+
+    def __str__(self):
+        return f"neuromodulation {self.position}: {self.type}"
+
+
+class Amendment(models.Model):
+    """A correction to a submitted intake, recorded beside it (the intake never changes)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    intake = models.ForeignKey(Intake, on_delete=models.PROTECT, related_name="amendments")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    reason = models.TextField()
+    changes = models.JSONField(help_text="Field path -> corrected value")
+
+    class Meta:
+        ordering = ["created_at"]
+
+    def __str__(self):
+        return f"Amendment {str(self.pk)[:8]}"
+
+
+class IdempotencyKey(models.Model):
+    """``Idempotency-Key`` of an API submission: same caller + key + body returns the intake."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    body_sha256 = models.CharField(max_length=64)
+    intake = models.ForeignKey(Intake, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="one_key_per_caller")]
+
+    def __str__(self):
+        return "Idempotency key"
+
+
+class IntakeDraft(models.Model):
+    """A patient's unfinished web intake: every completed wizard step, encrypted at rest.
+
+    The patient resumes it through a signed, expiring token (never the id alone); drafts
+    expire ``DRAFT_LIFETIME`` after they were started and are purged by a periodic task.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    expires_at = models.DateTimeField(db_index=True)
+    current_step = models.CharField(max_length=40, blank=True)
+    data = EncryptedJSONField(default=dict, blank=True)  # step name -> cleaned form data
+    submitted_intake = models.OneToOneField(
+        Intake, null=True, blank=True, on_delete=models.SET_NULL, related_name="draft"
+    )
+
+    def __str__(self):
+        return f"Draft {str(self.pk)[:8]}"

@@ -1,0 +1,35 @@
+"""API permissions from the staff roles' model permissions (ops.roles)."""
+
+from rest_framework.permissions import BasePermission
+
+
+class HasPermissions(BasePermission):
+    """Authenticated, active, and holding every permission of ``required[action]``."""
+
+    required: dict[str, tuple[str, ...]] = {}
+    default: tuple[str, ...] = ()
+
+    def has_permission(self, request, view):
+        user = request.user
+        if not (user and user.is_authenticated and user.is_active):
+            return False
+        action = getattr(view, "action", None) or request.method.lower()
+        return user.has_perms(self.required.get(action, self.default))
+
+
+def can_see_answers(user) -> bool:
+    return user.has_perm("intake.view_intake_answers")
+
+
+def sees_every_intake(user) -> bool:
+    """Clinicians and superusers see every intake; other callers only what they submitted."""
+    return user.is_superuser or user.has_perm("intake.view_intake_answers")
+
+
+class IntakePermissions(HasPermissions):
+    required = {
+        "create": ("intake.add_intake",),
+        "list": ("intake.view_intake",),
+        "retrieve": ("intake.view_intake",),
+    }
+    default = ("intake.view_intake",)

@@ -1,0 +1,274 @@
+"""Validation at the edge for the v1 intake API (shared/api/v1.md "Intakes").
+
+Every bad input is a 400 whose body is keyed by field path, nested as the input is nested
+(list items by their index as a string key, as the contract's examples show). Unknown keys are
+rejected at every level, so a misspelt field never passes silently. Messages never echo a
+patient's personal data back.
+"""
+
+import re
+from collections.abc import Mapping
+from datetime import date
+
+from django.utils import timezone
+from rest_framework import serializers
+
+from intake.answer_validation import validate_answers
+from intake.geography import US_STATES, zip_state
+from intake.medications import UnknownMedication, resolve_medication
+from intake.models import (
+    Adherence,
+    EctPlacement,
+    NeuromodulationType,
+    PsychotherapyType,
+    SexAtBirth,
+    TrialOutcome,
+)
+
+ADULT_AGE = 18  # adult service: the instruments and TRD rules here are validated for adults
+OLDEST_PLAUSIBLE_AGE = 120
+MAX_BODY_BYTES = 256 * 1024
+PHONE_ALLOWED = re.compile(r"^[0-9+()\-. ]+$")
+LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+PAYER_SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+PROVIDER_TYPES = ("psychiatrist", "psychiatric_np", "psychologist", "therapist")
+MODALITIES = ("telehealth", "in_person", "either")
+
+
+def age_on(born: date, day: date) -> int:
+    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+
+class StrictSerializer(serializers.Serializer):
+    """Rejects keys it does not declare, beside its fields' own errors."""
+
+    def to_internal_value(self, data):
+        unknown = {}
+        if isinstance(data, Mapping):
+            unknown = {key: ["Unknown field."] for key in data if key not in self.fields}
+        try:
+            value = super().to_internal_value(data)
+        except serializers.ValidationError as exc:
+            if unknown and isinstance(exc.detail, dict):
+                raise serializers.ValidationError({**exc.detail, **unknown}) from exc
+            raise
+        if unknown:
+            raise serializers.ValidationError(unknown)
+        return value
+
+
+class IndexedListSerializer(serializers.ListSerializer):
+    """List errors keyed by item index (``{"1": {...}}``) instead of a list with blanks."""
+
+    def to_internal_value(self, data):
+        try:
+            return super().to_internal_value(data)
+        except serializers.ValidationError as exc:
+            if isinstance(exc.detail, list) and any(isinstance(d, dict) for d in exc.detail):
+                raise serializers.ValidationError(
+                    {str(i): detail for i, detail in enumerate(exc.detail) if detail}
+                ) from exc
+            raise
+
+
+def language_list(**kwargs):
+    return serializers.ListField(
+        child=serializers.RegexField(
+            LANGUAGE_CODE,
+            max_length=20,
+            error_messages={"invalid": "Use a language code such as 'en' or 'es'."},
+        ),
+        max_length=10,
+        required=False,
+        **kwargs,
+    )
+
+
+class InsuranceSerializer(StrictSerializer):
+    payer = serializers.RegexField(
+        PAYER_SLUG,
+        required=False,
+        allow_blank=True,
+        error_messages={"invalid": "Use the payer's lower-case slug, e.g. 'aetna'."},
+    )
+    self_pay = serializers.BooleanField(required=False, default=False)
+
+
+class PatientSerializer(StrictSerializer):
+    external_id = serializers.CharField(max_length=128, required=False, allow_blank=True)
+    given_name = serializers.CharField(max_length=128, required=False, allow_blank=True)
+    family_name = serializers.CharField(max_length=128, required=False, allow_blank=True)
+    birth_date = serializers.DateField()
+    sex_at_birth = serializers.ChoiceField(choices=SexAtBirth.values)
+    email = serializers.EmailField(max_length=254, required=False, allow_blank=True)
+    phone = serializers.CharField(max_length=40, required=False, allow_blank=True)
+    state = serializers.CharField(max_length=2, min_length=2)
+    postal_code = serializers.RegexField(
+        r"^\d{5}(-\d{4})?$",
+        required=False,
+        allow_blank=True,
+        error_messages={"invalid": "Use a 5-digit US ZIP code (or ZIP+4)."},
+    )
+    preferred_languages = language_list()
+    insurance = InsuranceSerializer(required=False)
+
+    def validate_birth_date(self, born):
+        today = timezone.localdate()
+        if born > today:
+            raise serializers.ValidationError("Birth date cannot be in the future.")
+        age = age_on(born, today)
+        if age < ADULT_AGE:
+            raise serializers.ValidationError(
+                "This service is for adults (18 and over): its questionnaires and treatment "
+                "rules are validated for adults only."
+            )
+        if age > OLDEST_PLAUSIBLE_AGE:
+            raise serializers.ValidationError("Birth date is implausibly far in the past.")
+        return born
+
+    def validate_state(self, value):
+        code = value.upper()
+        if code not in US_STATES:
+            raise serializers.ValidationError("Unknown US state or territory code.")
+        return code
+
+    def validate_phone(self, value):
+        if not value:
+            return value
+        digits = re.sub(r"\D", "", value)
+        if not PHONE_ALLOWED.match(value) or not 7 <= len(digits) <= 15:
+            raise serializers.ValidationError("Enter a phone number of 7 to 15 digits.")
+        return value.strip()
+
+    def validate(self, attrs):
+        code = attrs.get("postal_code")
+        if code:
+            state = zip_state(code)
+            if state is None:
+                raise serializers.ValidationError(
+                    {"postal_code": ["This ZIP code does not exist."]}
+                )
+            if state != attrs.get("state"):
+                raise serializers.ValidationError(
+                    {"postal_code": [f"This ZIP code is not in {attrs.get('state')}."]}
+                )
+        return attrs
+
+
+class ConsentSerializer(StrictSerializer):
+    screening = serializers.BooleanField()
+    privacy_notice_version = serializers.CharField(max_length=32)
+
+    def validate_screening(self, value):
+        if value is not True:
+            raise serializers.ValidationError("Consent to screening is required to submit.")
+        return value
+
+
+class MedicationTrialSerializer(StrictSerializer):
+    medication = serializers.CharField(max_length=80)
+    max_daily_dose_mg = serializers.DecimalField(
+        max_digits=10, decimal_places=4, coerce_to_string=False
+    )
+    weeks_at_max_dose = serializers.DecimalField(
+        max_digits=5, decimal_places=1, min_value=0, max_value=520, coerce_to_string=False
+    )
+    adherence = serializers.ChoiceField(choices=Adherence.values)
+    outcome = serializers.ChoiceField(choices=TrialOutcome.values)
+    current_episode = serializers.BooleanField(required=False, default=True)
+
+    class Meta:
+        list_serializer_class = IndexedListSerializer
+
+    def validate_medication(self, value):
+        try:
+            return resolve_medication(value)
+        except UnknownMedication as exc:
+            raise serializers.ValidationError(str(exc)) from exc
+
+    def validate(self, attrs):
+        medication, dose = attrs["medication"], attrs["max_daily_dose_mg"]
+        if dose <= 0:
+            raise serializers.ValidationError({"max_daily_dose_mg": ["Must be greater than 0."]})
+        ceiling = 10 * medication.max_plausible_daily_dose_mg
+        if dose > ceiling:
+            raise serializers.ValidationError(
+                {
+                    "max_daily_dose_mg": [
+                        f"Implausible for {medication.name}: more than ten times its usual "
+                        f"maximum ({medication.max_plausible_daily_dose_mg:g} mg/day)."
+                    ]
+                }
+            )
+        return attrs
+
+
+class PsychotherapyTrialSerializer(StrictSerializer):
+    type = serializers.ChoiceField(choices=PsychotherapyType.values)
+    sessions = serializers.IntegerField(
+        min_value=0, max_value=1000, required=False, allow_null=True
+    )
+    outcome = serializers.ChoiceField(choices=TrialOutcome.values)
+
+    class Meta:
+        list_serializer_class = IndexedListSerializer
+
+
+class NeuromodulationSerializer(StrictSerializer):
+    type = serializers.ChoiceField(choices=NeuromodulationType.values)
+    placement = serializers.ChoiceField(choices=EctPlacement.values, required=False)
+    sessions = serializers.IntegerField(
+        min_value=0, max_value=1000, required=False, allow_null=True
+    )
+    outcome = serializers.ChoiceField(choices=TrialOutcome.values)
+    current_episode = serializers.BooleanField(required=False, default=True)
+
+    class Meta:
+        list_serializer_class = IndexedListSerializer
+
+    def validate(self, attrs):
+        if attrs["type"] == NeuromodulationType.ECT:
+            attrs.setdefault("placement", EctPlacement.UNKNOWN)
+        elif "placement" in attrs:
+            raise serializers.ValidationError(
+                {"placement": ["Only ECT has an electrode placement."]}
+            )
+        return attrs
+
+
+class TreatmentHistorySerializer(StrictSerializer):
+    current_episode_months = serializers.IntegerField(
+        min_value=0, max_value=1200, required=False, allow_null=True
+    )
+    psychotic_features = serializers.BooleanField(required=False, default=False)
+    medication_trials = MedicationTrialSerializer(many=True, required=False, max_length=60)
+    psychotherapy_trials = PsychotherapyTrialSerializer(many=True, required=False, max_length=60)
+    neuromodulation = NeuromodulationSerializer(many=True, required=False, max_length=60)
+
+
+class CarePreferencesSerializer(StrictSerializer):
+    modality = serializers.ChoiceField(choices=MODALITIES, required=False, default="either")
+    provider_types = serializers.ListField(
+        child=serializers.ChoiceField(choices=PROVIDER_TYPES), required=False, max_length=4
+    )
+    max_distance_miles = serializers.IntegerField(min_value=1, max_value=500, required=False)
+    languages = language_list()
+
+
+class IntakeSubmissionSerializer(StrictSerializer):
+    """The body of ``POST /api/v1/intakes/``."""
+
+    patient = PatientSerializer()
+    consent = ConsentSerializer()
+    answers = serializers.DictField(
+        help_text="Instrument key -> item key -> answer code (see GET /api/v1/instruments/)."
+    )
+    treatment_history = TreatmentHistorySerializer(required=False)
+    care_preferences = CarePreferencesSerializer(required=False)
+
+    def validate(self, attrs):
+        sex = attrs["patient"]["sex_at_birth"]
+        errors = validate_answers(attrs["answers"], sex_at_birth=sex)
+        if errors:
+            raise serializers.ValidationError({"answers": errors})
+        return attrs

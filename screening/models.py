@@ -1,0 +1,222 @@
+"""Screening runs, flags and review cases.
+
+A ``ScreeningRun`` is one evaluation of one intake by one ruleset version (unique), holding the
+whole result as the API shows it. ``Flag`` rows are the run's flags (and, before any run, the
+``suicide_risk`` flag written synchronously at submission). A ``Case`` is the review work item
+opened when any flag is moderate or higher, or at once for an urgent submission.
+"""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+
+from intake.models import Intake
+
+LEVELS = ("urgent", "high", "moderate", "info")
+LEVEL_RANK = {level: rank for rank, level in enumerate(LEVELS)}  # 0 is the most pressing
+REVIEW_THRESHOLD = LEVEL_RANK["moderate"]  # a case opens at moderate or higher
+
+
+class RunStatus(models.TextChoices):
+    PENDING = "pending"
+    COMPLETE = "complete"
+    FAILED = "failed"
+
+
+class ScreeningRun(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    intake = models.ForeignKey(Intake, on_delete=models.CASCADE, related_name="screening_runs")
+    ruleset_version = models.CharField(max_length=20)
+    status = models.CharField(max_length=10, choices=RunStatus.choices, default=RunStatus.PENDING)
+    started_at = models.DateTimeField(auto_now_add=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    error = models.CharField(max_length=200, blank=True)  # exception type only, never data
+    result = models.JSONField(default=dict, blank=True)  # scores, trd (API shape)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["intake", "ruleset_version"], name="one_run_per_intake_and_ruleset"
+            )
+        ]
+        indexes = [models.Index(fields=["status", "started_at"])]
+
+    def __str__(self):
+        return f"Screening {str(self.intake_id)[:8]} ({self.ruleset_version}, {self.status})"
+
+
+class Flag(models.Model):
+    intake = models.ForeignKey(Intake, on_delete=models.CASCADE, related_name="flags")
+    run = models.ForeignKey(
+        ScreeningRun, null=True, blank=True, on_delete=models.CASCADE, related_name="flags"
+    )
+    code = models.CharField(max_length=32)
+    level = models.CharField(max_length=10, choices=[(x, x) for x in LEVELS])
+    summary = models.CharField(max_length=300)
+    evidence = models.JSONField(default=list)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["intake", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "code"], name="one_flag_per_run_and_code"),
+            models.UniqueConstraint(
+                fields=["intake", "code"],
+                condition=Q(run__isnull=True),
+                name="one_submission_flag_per_code",
+            ),
+        ]
+        indexes = [models.Index(fields=["code", "intake"])]
+
+    def __str__(self):
+        return f"{self.code} ({self.level})"
+
+    @property
+    def rank(self) -> int:
+        return LEVEL_RANK[self.level]
+
+    def as_dict(self) -> dict:
+        return {
+            "code": self.code,
+            "level": self.level,
+            "summary": self.summary,
+            "evidence": self.evidence,
+        }
+
+
+class CaseStatus(models.TextChoices):
+    NEW = "new"
+    IN_REVIEW = "in_review", "In review"
+    REFERRED = "referred"
+    CLOSED = "closed"
+    DISMISSED = "dismissed"
+
+
+OPEN_STATUSES = (CaseStatus.NEW, CaseStatus.IN_REVIEW)
+
+
+class Case(ConcurrentTransitionMixin, models.Model):
+    """A clinician's review of one intake. Urgent cases are notified and escalated.
+
+    The review moves ``new → in_review → referred | closed | dismissed`` through the
+    ``@transition`` methods below, called only by the services in ``screening.review`` (one
+    transaction with the audit row each). ``ConcurrentTransitionMixin`` makes a save fail with
+    ``ConcurrentTransition`` when another reviewer moved the case since it was read.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    intake = models.OneToOneField(Intake, on_delete=models.CASCADE, related_name="case")
+    status = FSMField(default=CaseStatus.NEW, choices=CaseStatus.choices)
+    urgent = models.BooleanField(default=False)
+    priority = models.PositiveSmallIntegerField(
+        default=LEVEL_RANK["info"], help_text="Rank of the highest flag level: 0 urgent … 3 info"
+    )
+    opened_at = models.DateTimeField(auto_now_add=True)
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_cases",
+    )
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    notified_at = models.DateTimeField(null=True, blank=True)
+    escalated_at = models.DateTimeField(null=True, blank=True)
+    # Why the case was closed or dismissed (required for both; free text, masked in the audit log).
+    closed_reason = models.TextField(blank=True)
+    status_changed_at = models.DateTimeField(null=True, blank=True)
+    status_changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-urgent", "priority", "opened_at"]
+        indexes = [
+            models.Index(fields=["-urgent", "priority", "opened_at"], name="case_queue_order"),
+            models.Index(
+                fields=["status", "-urgent", "priority", "opened_at"], name="case_queue_by_status"
+            ),
+            models.Index(
+                fields=["urgent", "acknowledged_at", "notified_at"], name="case_urgent_unacked"
+            ),
+            # The review queue's default view: open cases in queue order (id breaks ties, so
+            # the admin's deterministic ordering is served by the index too).
+            models.Index(
+                fields=["-urgent", "priority", "opened_at", "id"],
+                name="case_open_queue",
+                condition=Q(status__in=["new", "in_review"]),
+            ),
+            models.Index(fields=["assigned_to", "status"], name="case_assignee_status"),
+        ]
+
+    def __str__(self):
+        return f"Case {str(self.pk)[:8]}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    @property
+    def needs_acknowledgement(self) -> bool:
+        return self.urgent and self.acknowledged_at is None and self.is_open
+
+    def _moved(self, by) -> None:
+        self.status_changed_at = timezone.now()
+        self.status_changed_by = by
+
+    # --- Review transitions (call through screening.review, never directly) ------------------
+
+    @transition(field=status, source=CaseStatus.NEW, target=CaseStatus.IN_REVIEW)
+    def start_review(self, *, by) -> None:
+        """Take the case into review; an unassigned case is assigned to the reviewer, and an
+        unacknowledged urgent case counts as acknowledged (a clinician has it now)."""
+        self._moved(by)
+        if self.assigned_to_id is None:
+            self.assigned_to = by
+        if self.urgent and self.acknowledged_at is None:
+            self.acknowledged_at = self.status_changed_at
+            self.acknowledged_by = by
+
+    @transition(field=status, source=CaseStatus.IN_REVIEW, target=CaseStatus.REFERRED)
+    def refer(self, *, by) -> None:
+        self._moved(by)
+
+    @transition(field=status, source=CaseStatus.IN_REVIEW, target=CaseStatus.CLOSED)
+    def close(self, *, by, reason: str) -> None:
+        self._moved(by)
+        self.closed_reason = reason
+
+    @transition(field=status, source=CaseStatus.IN_REVIEW, target=CaseStatus.DISMISSED)
+    def dismiss(self, *, by, reason: str) -> None:
+        self._moved(by)
+        self.closed_reason = reason
+
+
+class CaseNote(models.Model):
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    text = models.TextField()
+
+    class Meta:
+        ordering = ["created_at"]
+
+    def __str__(self):  # never the text: __str__ ends up in the audit log
+        return f"Note {self.pk} on case {str(self.case_id)[:8]}"

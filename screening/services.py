@@ -1,0 +1,233 @@
+"""Writes of the screening app: urgent flags at submission, screening runs, review cases.
+
+Every function is safe to call again: a redelivered task, a sweep that races a worker, or a
+retry after a crash finds the work done and returns it.
+"""
+
+from datetime import timedelta
+
+import structlog
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils import timezone
+
+from intake.models import Intake, IntakeStatus
+from ops.queueing import enqueue_on_commit
+from screening.adapters import INPUT_PREFETCH, screening_input
+from screening.models import (
+    LEVEL_RANK,
+    REVIEW_THRESHOLD,
+    Case,
+    Flag,
+    RunStatus,
+    ScreeningRun,
+)
+from screening.rules import RULESET_VERSION, evaluate
+
+log = structlog.get_logger(__name__)
+
+SWEEP_BATCH = 200
+
+
+def sweep_after() -> timedelta:
+    """How long an intake may stay unscreened before the sweep takes it (default 2 minutes)."""
+    return timedelta(seconds=settings.SCREENING_SWEEP_AFTER_SECONDS)
+
+
+def _suicide_risk_flag(safety: dict):
+    """The synchronous flag's summary and evidence from the submission's safety decision."""
+    evidence = list(safety.get("evidence") or [])
+    level = safety.get("risk_level", "not_assessed")
+    summary = "Possible suicide risk: same-day clinician review needed"
+    if level == "high":
+        summary = "High suicide risk on the C-SSRS screen: immediate safety review needed"
+    return summary, evidence
+
+
+def record_urgent_submission(intake: Intake) -> Case:
+    """Inside the submission's transaction: the suicide_risk flag and an urgent case.
+
+    Notification goes out by task after commit; the escalation beat job catches a lost one.
+    """
+    summary, evidence = _suicide_risk_flag(intake.safety)
+    Flag.objects.get_or_create(
+        intake=intake,
+        run=None,
+        code="suicide_risk",
+        defaults={"level": "urgent", "summary": summary, "evidence": evidence},
+    )
+    case, created = Case.objects.get_or_create(
+        intake=intake, defaults={"urgent": True, "priority": LEVEL_RANK["urgent"]}
+    )
+    if created:
+        from screening.tasks import notify_urgent_case
+
+        enqueue_on_commit(notify_urgent_case, str(case.pk))
+    return case
+
+
+def screening_run_execute(intake_id) -> ScreeningRun | None:
+    """Screen one intake with the current ruleset, exactly once. ``None`` if it is gone."""
+    with transaction.atomic():
+        intake = Intake.objects.select_for_update(of=("self",)).filter(pk=intake_id).first()
+        if intake is None:
+            return None
+        run, _ = ScreeningRun.objects.get_or_create(intake=intake, ruleset_version=RULESET_VERSION)
+        if run.status == RunStatus.COMPLETE:
+            return run  # a redelivery, or the sweep after a worker already did it
+        intake = Intake.objects.prefetch_related(*INPUT_PREFETCH).get(pk=intake.pk)
+        result = evaluate(screening_input(intake)).to_dict()
+        flags = result.pop("flags")
+        updated = (
+            ScreeningRun.objects.filter(pk=run.pk)
+            .exclude(status=RunStatus.COMPLETE)
+            .update(
+                status=RunStatus.COMPLETE,
+                completed_at=timezone.now(),
+                result=result,
+                attempts=run.attempts + 1,
+                error="",
+            )
+        )
+        if not updated:
+            return run
+        Flag.objects.bulk_create(
+            Flag(
+                intake=intake,
+                run=run,
+                code=f["code"],
+                level=f["level"],
+                summary=f["summary"][:300],
+                evidence=list(f["evidence"]),
+            )
+            for f in flags
+        )
+        intake.status = IntakeStatus.SCREENED
+        intake.save(update_fields=["status"])
+        _open_case_if_needed(intake, flags)
+    run.refresh_from_db()
+    log.info(
+        "intake_screened",
+        intake_id=str(intake_id),
+        run_id=str(run.pk),
+        flags=[f["code"] for f in flags],
+    )
+    return run
+
+
+def screening_run_failed(intake_id, error: BaseException) -> None:
+    """Record a run that cannot succeed (a rules error, not a passing fault)."""
+    with transaction.atomic():
+        intake = Intake.objects.filter(pk=intake_id).first()
+        if intake is None:
+            return
+        run, _ = ScreeningRun.objects.get_or_create(intake=intake, ruleset_version=RULESET_VERSION)
+        if run.status == RunStatus.COMPLETE:
+            return
+        ScreeningRun.objects.filter(pk=run.pk).update(
+            status=RunStatus.FAILED, error=type(error).__name__[:200], attempts=run.attempts + 1
+        )
+        intake.status = IntakeStatus.SCREENING_FAILED
+        intake.save(update_fields=["status"])
+        # A failed screening still reaches a clinician: nothing may be silently dropped.
+        Case.objects.get_or_create(intake=intake, defaults={"priority": LEVEL_RANK["high"]})
+
+
+def _open_case_if_needed(intake: Intake, flags: list[dict]) -> None:
+    ranks = [LEVEL_RANK[f["level"]] for f in flags]
+    top = min(ranks, default=LEVEL_RANK["info"])
+    case = Case.objects.filter(intake=intake).first()
+    if case is not None:
+        if top < case.priority:
+            Case.objects.filter(pk=case.pk).update(priority=top)
+        return
+    if top <= REVIEW_THRESHOLD:
+        Case.objects.create(intake=intake, priority=top, urgent=top == LEVEL_RANK["urgent"])
+
+
+def sweep_unscreened(*, older_than: timedelta | None = None, batch=SWEEP_BATCH) -> int:
+    """Screen intakes still unscreened ``older_than`` after submission (lost task, broker down).
+
+    ``SELECT … FOR UPDATE SKIP LOCKED`` lets several sweepers and workers run side by side.
+    """
+    cutoff = timezone.now() - (sweep_after() if older_than is None else older_than)
+    done = 0
+    with transaction.atomic():
+        ids = list(
+            Intake.objects.select_for_update(skip_locked=True)
+            .filter(status=IntakeStatus.RECEIVED, submitted_at__lt=cutoff)
+            .order_by("submitted_at")
+            .values_list("pk", flat=True)[:batch]
+        )
+    for intake_id in ids:
+        try:
+            if screening_run_execute(intake_id):
+                done += 1
+        except Exception as exc:  # one bad intake must not stop the sweep
+            log.exception(
+                "sweep_screening_failed", intake_id=str(intake_id), error=type(exc).__name__
+            )
+    if ids:
+        log.info("sweep_unscreened", found=len(ids), screened=done)
+    return done
+
+
+# --- Urgent notification ----------------------------------------------------------------------
+
+
+def case_link(case: Case) -> str:
+    return f"{settings.SITE_URL}/admin/screening/case/{case.pk}/change/"
+
+
+def _send_case_mail(case: Case, recipients, *, escalation: bool) -> None:
+    subject = (
+        "ESCALATION: urgent case not acknowledged"
+        if escalation
+        else "Urgent case needs same-day review"
+    )
+    body = (
+        "An intake raised the urgent suicide-risk flag and needs same-day review.\n\n"
+        f"Open the case: {case_link(case)}\n\n"
+        "Acknowledge it in the review queue to stop escalation. This message carries no "
+        "patient data by design."
+    )
+    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, list(recipients))
+
+
+def notify_urgent(case_id) -> bool:
+    """Email the on-call list once per case (at least once: a crash may repeat it)."""
+    case = Case.objects.filter(pk=case_id, urgent=True).first()
+    if case is None or case.notified_at or case.acknowledged_at:
+        return False
+    _send_case_mail(case, settings.ONCALL_EMAILS, escalation=False)
+    Case.objects.filter(pk=case.pk, notified_at__isnull=True).update(notified_at=timezone.now())
+    log.info("urgent_case_notified", case_id=str(case.pk))
+    return True
+
+
+def escalate_unacknowledged(now=None) -> int:
+    """Beat job: notify urgent cases never notified; re-notify and escalate unacknowledged ones."""
+    now = now or timezone.now()
+    for case in Case.objects.filter(
+        urgent=True,
+        acknowledged_at__isnull=True,
+        notified_at__isnull=True,
+        opened_at__lt=now - timedelta(minutes=1),
+    ):
+        notify_urgent(case.pk)  # its notification task was lost
+    overdue = Case.objects.filter(
+        urgent=True,
+        acknowledged_at__isnull=True,
+        escalated_at__isnull=True,
+        notified_at__lt=now - timedelta(minutes=settings.URGENT_ACK_MINUTES),
+    )
+    escalated = 0
+    for case in overdue:
+        recipients = [*settings.ONCALL_EMAILS, *settings.ESCALATION_EMAILS]
+        _send_case_mail(case, recipients, escalation=True)
+        escalated += Case.objects.filter(pk=case.pk, escalated_at__isnull=True).update(
+            escalated_at=now
+        )
+        log.warning("urgent_case_escalated", case_id=str(case.pk))
+    return escalated

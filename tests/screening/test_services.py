@@ -1,0 +1,153 @@
+"""Screening services in-process (tasks eager): runs, flags, cases, sweep, urgent notification."""
+
+import json
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+
+from intake.models import Intake
+from screening import services
+from screening.models import Case, Flag, RunStatus, ScreeningRun
+from screening.rules import RULESET_VERSION
+from tests.factories import PHQ9_NO_RISK, intake_payload, urgent_payload
+from tests.intake.test_api_intakes import post
+
+URL = "/api/v1/intakes/"
+
+
+@pytest.fixture
+def submitted(cora_api, django_capture_on_commit_callbacks):
+    """Submit through the API and run what the commit triggers (screening, notification)."""
+
+    def submit(payload=None):
+        with django_capture_on_commit_callbacks(execute=True):
+            response = post(cora_api, payload or intake_payload())
+        return Intake.objects.get(pk=response.json()["id"])
+
+    return submit
+
+
+@pytest.mark.django_db
+class TestScreeningRun:
+    def test_submission_is_screened_on_commit(self, submitted):
+        intake = submitted()
+        run = ScreeningRun.objects.get(intake=intake)
+        assert run.status == RunStatus.COMPLETE
+        assert run.ruleset_version == RULESET_VERSION
+        assert run.result["scores"]["phq9"]["total"] == 15
+        assert run.result["trd"]["adequate_failed_trials"] == 2
+        intake.refresh_from_db()
+        assert intake.status == "screened"
+
+    def test_running_again_changes_nothing(self, submitted):
+        intake = submitted()
+        first = ScreeningRun.objects.get(intake=intake)
+        flags = list(Flag.objects.filter(intake=intake).values_list("pk", flat=True))
+        again = services.screening_run_execute(intake.pk)
+        assert again.pk == first.pk
+        assert ScreeningRun.objects.filter(intake=intake).count() == 1
+        assert list(Flag.objects.filter(intake=intake).values_list("pk", flat=True)) == flags
+
+    def test_a_missing_intake_is_a_quiet_return(self, db):
+        assert services.screening_run_execute("00000000-0000-0000-0000-000000000000") is None
+
+    def test_case_opens_for_moderate_or_higher_flags_only(self, submitted):
+        flagged = submitted()
+        assert Case.objects.get(intake=flagged).priority == 1  # possible_trd is high
+        quiet = submitted(
+            intake_payload(
+                answers={"phq9": {**PHQ9_NO_RISK, "q1": 0, "q2": 0, "q4": 0, "q6": 0, "q7": 0}},
+                treatment_history={},
+            )
+        )
+        assert not Case.objects.filter(intake=quiet).exists()
+
+    def test_a_rules_error_is_recorded_and_still_reaches_a_clinician(self, submitted, monkeypatch):
+        def broken(_):
+            raise ZeroDivisionError
+
+        monkeypatch.setattr(services, "evaluate", broken)
+        intake = submitted()
+        run = ScreeningRun.objects.get(intake=intake)
+        assert run.status == RunStatus.FAILED and run.error == "ZeroDivisionError"
+        intake.refresh_from_db()
+        assert intake.status == "screening_failed"
+        assert Case.objects.filter(intake=intake).exists()
+
+    def test_api_detail_carries_the_screening_block(self, submitted, cleo_api):
+        intake = submitted()
+        body = cleo_api.get(f"{URL}{intake.pk}/").json()["screening"]
+        assert body["status"] == "complete"
+        assert body["ruleset_version"] == RULESET_VERSION
+        assert body["trd"]["meets_trd_definition"] is True
+        assert body["trd"]["failed_trials"] == [0, 1]
+        assert body["trd"]["augmentation_trials"] == [2]
+        codes = [f["code"] for f in body["flags"]]
+        assert "possible_trd" in codes
+        trd = next(f for f in body["flags"] if f["code"] == "possible_trd")
+        assert trd["level"] == "high"
+        assert any("sertraline 150 mg/day for 8 weeks" in e for e in trd["evidence"])
+
+
+@pytest.mark.django_db
+class TestUrgentPath:
+    def test_flag_and_case_are_written_with_the_submission(self, submitted, mailoutbox):
+        intake = submitted(urgent_payload(item9=2))
+        flag = Flag.objects.get(intake=intake, code="suicide_risk", run=None)
+        assert flag.level == "urgent"
+        assert any("item 9" in e.lower() for e in flag.evidence)
+        case = Case.objects.get(intake=intake)
+        assert case.urgent and case.priority == 0
+        assert case.notified_at is not None
+
+    def test_notification_links_the_case_and_carries_no_patient_data(self, submitted, mailoutbox):
+        intake = submitted(urgent_payload(item9=1))
+        assert len(mailoutbox) == 1
+        message = mailoutbox[0]
+        assert str(intake.case.pk) in message.body
+        everything = json.dumps([message.subject, message.body, message.to])
+        for phi in ("Ada", "Rivera", "ada@example.org", "MRN-00042", "1986", "555"):
+            assert phi not in everything
+
+    def test_unacknowledged_case_is_escalated_once_after_the_window(self, submitted, settings):
+        settings.ESCALATION_EMAILS = ["second@example.net"]
+        intake = submitted(urgent_payload(item9=1))
+        mail.outbox.clear()
+        assert services.escalate_unacknowledged() == 0  # not yet overdue
+        later = timezone.now() + timedelta(minutes=settings.URGENT_ACK_MINUTES + 1)
+        assert services.escalate_unacknowledged(now=later) == 1
+        assert "second@example.net" in mail.outbox[0].to
+        assert services.escalate_unacknowledged(now=later) == 0  # once
+        assert Case.objects.get(intake=intake).escalated_at is not None
+
+    def test_acknowledged_case_is_never_escalated(self, submitted, settings):
+        intake = submitted(urgent_payload(item9=1))
+        Case.objects.filter(intake=intake).update(acknowledged_at=timezone.now())
+        later = timezone.now() + timedelta(hours=2)
+        assert services.escalate_unacknowledged(now=later) == 0
+
+    def test_lost_notification_is_sent_by_the_beat_job(self, submitted, mailoutbox):
+        intake = submitted(urgent_payload(item9=1))
+        Case.objects.filter(intake=intake).update(
+            notified_at=None, opened_at=timezone.now() - timedelta(minutes=5)
+        )
+        mailoutbox.clear()
+        services.escalate_unacknowledged()
+        assert len(mailoutbox) == 1
+        assert Case.objects.get(intake=intake).notified_at is not None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_sweep_screens_intakes_left_unscreened(submitted, monkeypatch):
+    from screening import receivers
+
+    monkeypatch.setattr(receivers, "enqueue_on_commit", lambda *a, **k: None)  # task lost
+    intake = submitted()
+    assert not ScreeningRun.objects.filter(intake=intake).exists()
+    assert services.sweep_unscreened() == 0  # too recent
+    Intake.objects.filter(pk=intake.pk).update(submitted_at=timezone.now() - timedelta(minutes=3))
+    assert services.sweep_unscreened() == 1
+    assert ScreeningRun.objects.get(intake=intake).status == RunStatus.COMPLETE
+    assert services.sweep_unscreened() == 0
