@@ -20,7 +20,11 @@ urlpatterns = [
     path("instruments/", InstrumentListView.as_view(), name="instrument-list"),
     path("medications/", MedicationListView.as_view(), name="medication-list"),
     path("support-resources/", SupportResourceListView.as_view(), name="support-resource-list"),
-    path("intakes/<uuid:intake_id>/provider-matches/", ProviderMatchesView.as_view(),
-         name="intake-provider-matches"),
+    path(
+        "intakes/<uuid:intake_id>/provider-matches/",
+        ProviderMatchesView.as_view(),
+        name="intake-provider-matches",
+    ),
+    path("", include("interop.api")),  # FHIR paths, before the router so they win
     path("", include(router.urls)),
 ]

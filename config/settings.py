@@ -76,15 +76,19 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "two_factor",  # staff two-factor login views; required only when PRODUCTION (ops.admin)
     "django_structlog",
     "ops",
     "intake",
     "screening",
     "referrals",
+    "interop",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "ops.security.RelaxedCSPForThirdPartyUIMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -196,10 +200,30 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
 # Static schedule (django-celery-beat's newest release caps Django < 6.1). In embedded mode
 # the same schedule is run in-process by `manage.py run_scheduler`.
 CELERY_BEAT_SCHEDULE = {
+    "sweep-unscreened": {
+        "task": "screening.tasks.sweep_unscreened",
+        "schedule": timedelta(seconds=60),
+    },
+    "escalate-unacknowledged-urgent-cases": {
+        "task": "screening.tasks.escalate_unacknowledged",
+        "schedule": timedelta(seconds=60),
+    },
     "heartbeat": {"task": "ops.tasks.record_heartbeat", "schedule": timedelta(seconds=60)},
     "purge-old-heartbeats": {
         "task": "ops.tasks.purge_heartbeats",
         "schedule": crontab(minute=17, hour=3),
+    },
+    "purge-expired-intake-drafts": {
+        "task": "intake.tasks.purge_expired_drafts",
+        "schedule": crontab(minute=41, hour=3),
+    },
+    "flag-overdue-referrals": {
+        "task": "referrals.tasks.flag_overdue_referrals",
+        "schedule": crontab(minute=5),  # hourly
+    },
+    "list-providers-to-reconfirm": {
+        "task": "referrals.tasks.list_providers_to_reconfirm",
+        "schedule": crontab(minute=0, hour=13, day_of_week="mon"),  # weekly
     },
 }
 
@@ -214,7 +238,13 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
-LOGIN_URL = "admin:login"
+# Staff two-factor login (django-otp + django-two-factor-auth). In production the admin site
+# requires an OTP-verified session and its login goes through two_factor's login wizard; the
+# demo (development) keeps two-factor optional: the plain admin login, with optional setup at
+# /account/two_factor/. The admin site class is ops.admin.StaffAdminSite (config/urls.py).
+TWO_FACTOR_PATCH_ADMIN = False  # we choose per environment instead of patching every site
+LOGIN_URL = "two_factor:login" if PRODUCTION else "admin:login"
+LOGIN_REDIRECT_URL = "admin:index"
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -249,16 +279,52 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "ops.openapi.add_common_error_responses",
+    ],
 }
 
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+# Anonymous posts to the patient web intake, per client address: "<count>/<n><s|m|h>".
+INTAKE_POST_RATE = env.str("INTAKE_POST_RATE", default="60/10m")
+
+# --- Audit trail (django-auditlog) ----------------------------------------------------------
+# Changes to these records are logged with their diff; PHI never enters the log: identifying
+# fields are fully masked (the row shows that a field changed, never a value), blind indexes
+# and free text are excluded or masked, and intakes log only their workflow fields. Views of a
+# case or an intake by staff are logged as "access" entries (ops.audit.record_access).
+# Review moves and notes write their own audit row in the service's transaction.
+AUDITLOG_MASK_CALLABLE = "ops.audit.mask_fully"
+AUDITLOG_DISABLE_REMOTE_ADDR = True  # a patient's IP address is an identifier (HIPAA)
+AUDITLOG_INCLUDE_TRACKING_MODELS = (
+    {
+        "model": "intake.patient",
+        "mask_fields": ["external_id", "given_name", "family_name", "birth_date", "email",
+                        "phone", "postal_code"],
+        "exclude_fields": ["external_id_index", "email_index", "created_at", "updated_at"],
+    },
+    {
+        "model": "intake.intake",
+        "include_fields": ["patient", "status", "source", "submitted_by", "consent_screening",
+                           "privacy_notice_version"],
+    },
+    {"model": "intake.amendment", "mask_fields": ["reason", "changes"]},
+    {
+        "model": "screening.case",
+        "mask_fields": ["closed_reason"],
+        "exclude_fields": ["updated_at"],
+    },
+    {"model": "screening.casenote", "mask_fields": ["text"]},
+)
 
 # --- Static files, i18n ------------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]  # site-wide CSS and JS of the patient pages
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -276,6 +342,8 @@ USE_TZ = True
 
 # --- Email (on-call notifications) -------------------------------------------------------
 # EMAIL_URL, e.g. smtp+tls://user:password@mail.example.org:587 ; console output by default.
+if PRODUCTION and not env.str("EMAIL_URL", default=""):
+    raise ImproperlyConfigured("EMAIL_URL must be set in production (urgent cases are emailed)")
 _email = env.email_url("EMAIL_URL", default="consolemail://")
 MAILERS = {
     "default": {
@@ -299,12 +367,17 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="screening@localhost"
 ONCALL_EMAILS = env.list("ONCALL_EMAILS", default=["oncall@localhost"])
 ESCALATION_EMAILS = env.list("ESCALATION_EMAILS", default=["escalation@localhost"])
 URGENT_ACK_MINUTES = env.int("URGENT_ACK_MINUTES", default=15)
+# The periodic sweep screens intakes still unscreened this long after submission.
+SCREENING_SWEEP_AFTER_SECONDS = env.int("SCREENING_SWEEP_AFTER_SECONDS", default=120)
 
 # --- Security ----------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env.int("SESSION_IDLE_SECONDS", default=30 * 60)
 SESSION_SAVE_EVERY_REQUEST = True  # the age is an idle timeout
 X_FRAME_OPTIONS = "DENY"
+from ops.security import STRICT_CSP  # noqa: E402
+
+SECURE_CSP = STRICT_CSP  # relaxed for the admin and API docs only (ops.security)
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 DATA_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024  # the API's documented body limit

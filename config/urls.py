@@ -1,9 +1,14 @@
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from two_factor.urls import urlpatterns as two_factor_urls
 
+from ops.admin import StaffAdminSite
 from ops.health import HealthView
 
+# Two-factor staff login, required when DJANGO_ENV=production (decided per request, so tests
+# can switch it with override_settings); the demo keeps it optional. See ops.admin.
+admin.site.__class__ = StaffAdminSite
 admin.site.site_header = "TRD intake screening — clinician review"
 admin.site.site_title = "TRD screening admin"
 admin.site.index_title = "Decision support for clinicians"
@@ -11,8 +16,9 @@ admin.site.index_title = "Decision support for clinicians"
 urlpatterns = [
     path("", include("intake.urls")),
     path("admin/", admin.site.urls),
+    path("", include(two_factor_urls)),  # /account/login/ (production) and 2FA setup
     path("api/v1/", include("config.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
     path("health/", HealthView.as_view(), name="health"),
 ]

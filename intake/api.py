@@ -35,6 +35,7 @@ from intake.questionnaires import INSTRUMENTS
 from intake.selectors import intakes_visible_to
 from intake.serializers import IntakeSubmissionSerializer
 from intake.services import intake_submit
+from ops.audit import record_access
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 ERROR_RESPONSES = {
@@ -91,7 +92,7 @@ def patient_as_submitted(p) -> dict:
         "external_id": p.external_id,
         "given_name": p.given_name,
         "family_name": p.family_name,
-        "birth_date": p.birth_date.isoformat(),
+        "birth_date": p.birth_date.isoformat() if p.birth_date else None,
         "sex_at_birth": p.sex_at_birth,
         "email": p.email,
         "phone": p.phone,
@@ -289,6 +290,7 @@ class IntakeViewSet(
                 qs = section.prefetch(qs)
         self.queryset = qs
         intake = self.get_object()
+        record_access(intake, user=request.user, view="api intake detail")
         return Response(intake_detail(intake, request.user))
 
     def get_object(self):

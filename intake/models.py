@@ -41,7 +41,7 @@ class Patient(models.Model):
     )
     given_name = EncryptedCharField(max_length=128, blank=True, null=True)
     family_name = EncryptedCharField(max_length=128, blank=True, null=True)
-    birth_date = EncryptedDateField()
+    birth_date = EncryptedDateField(null=True)  # NULL only after erasure
     sex_at_birth = models.CharField(max_length=10, choices=SexAtBirth.choices)
     email = EncryptedEmailField(blank=True, null=True)
     email_index = models.CharField(max_length=64, blank=True, null=True, db_index=True)  # noqa: DJ001
@@ -53,6 +53,7 @@ class Patient(models.Model):
     self_pay = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    erased_at = models.DateTimeField(null=True, blank=True)  # personal data erased on request
 
     class Meta:
         indexes = [models.Index(fields=["created_at"])]
@@ -72,8 +73,10 @@ class Patient(models.Model):
         name = " ".join(part for part in (self.given_name, self.family_name) if part)
         return name or f"Patient {str(self.pk)[:8]}"
 
-    def age_on(self, day: date) -> int:
+    def age_on(self, day: date) -> int | None:
         born = self.birth_date
+        if born is None:
+            return None
         return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
 
 

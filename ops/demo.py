@@ -1,5 +1,10 @@
-"""Sample records for the demo. Each app adds its part as it is built."""
+"""Sample records for the demo (``manage.py load_demo``). Each app adds its part."""
 
 
 def load_sample_data() -> str:
-    return "No sample records yet."
+    from intake.demo import load_demo_intakes
+    from referrals.demo import ensure_demo_providers
+
+    parts = [f"{load_demo_intakes()} demo intakes"]
+    parts.append(f"{ensure_demo_providers()} demo providers")
+    return "Loaded: " + ", ".join(parts) + "."

@@ -6,6 +6,8 @@ log line: code logs IDs only, and :func:`drop_phi` removes any key that names a
 personal field, as a second line of defence.
 """
 
+import re
+
 import structlog
 
 # Keys that would carry protected health information if someone bound them by mistake.
@@ -29,10 +31,18 @@ PHI_KEYS = frozenset(
 )
 
 
+# Secrets that travel in a URL path: the patient's signed resume token.
+SECRET_PATH_PARTS = re.compile(r"(/intake/resume/)[^/\s?]+")
+
+
 def drop_phi(logger, method_name, event_dict):
-    """structlog processor: replace the value of any PHI-named key with a mask."""
+    """structlog processor: mask PHI-named keys and secret parts of logged request paths."""
     for key in PHI_KEYS.intersection(event_dict):
         event_dict[key] = "[redacted]"
+    for key in ("request", "path", "event"):
+        value = event_dict.get(key)
+        if isinstance(value, str) and "/intake/resume/" in value:
+            event_dict[key] = SECRET_PATH_PARTS.sub(r"\1[redacted]", value)
     return event_dict
 
 
@@ -62,7 +72,9 @@ def configure_logging(*, level: str, fmt: str) -> dict:
     renderer = (
         structlog.processors.JSONRenderer()
         if fmt == "json"
-        else structlog.dev.ConsoleRenderer(colors=False)
+        else structlog.dev.ConsoleRenderer(
+            colors=False, exception_formatter=structlog.dev.plain_traceback
+        )
     )
     return {
         "version": 1,
@@ -79,6 +91,7 @@ def configure_logging(*, level: str, fmt: str) -> dict:
         "loggers": {
             # django.request logs the path of failing requests; our URLs carry no PHI.
             "django.db.backends": {"level": "WARNING"},
+            "axes": {"level": "WARNING"},  # its start-up banner on every command is noise
             "django_structlog": {"level": level},
             "celery": {"level": level},
         },

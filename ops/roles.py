@@ -36,14 +36,16 @@ _CLINICIAN = _COORDINATOR | {
     "referrals.view_referral",
     "referrals.view_supportresource",
 }
+# The provider directory and the support resources (not referrals, not intakes).
 _DIRECTORY_MANAGER = {
     "referrals.add_provider",
     "referrals.change_provider",
     "referrals.delete_provider",
     "referrals.view_provider",
-    "referrals.view_supportresource",
     "referrals.add_supportresource",
     "referrals.change_supportresource",
+    "referrals.delete_supportresource",
+    "referrals.view_supportresource",
 }
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     INTAKE_COORDINATOR: frozenset(_COORDINATOR),

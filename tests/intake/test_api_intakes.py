@@ -315,3 +315,13 @@ def test_a_submitted_intake_is_immutable(cora_api):
         trial.save()
     with pytest.raises(ImmutableRecordError):
         intake.delete()
+
+
+@pytest.mark.django_db
+def test_reading_an_intake_is_an_audited_access(cora_api, cleo_api, cleo):
+    from auditlog.models import LogEntry
+
+    intake_id = post(cora_api, intake_payload()).json()["id"]
+    cleo_api.get(f"{URL}{intake_id}/")
+    entry = LogEntry.objects.get(object_pk=intake_id, action=LogEntry.Action.ACCESS)
+    assert entry.actor == cleo and entry.additional_data == {"view": "api intake detail"}

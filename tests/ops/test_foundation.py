@@ -204,3 +204,10 @@ class TestComposeFile:
     def test_dockerfile_exists_and_serves_with_gunicorn(self):
         dockerfile = (ROOT / "Dockerfile").read_text()
         assert "requirements.txt" in dockerfile and "gunicorn" in dockerfile
+
+
+def test_drop_phi_masks_resume_tokens_in_logged_paths():
+    event = drop_phi(
+        None, "info", {"event": "request_started", "request": "GET /intake/resume/abc.def-ghi/"}
+    )
+    assert event["request"] == "GET /intake/resume/[redacted]/"

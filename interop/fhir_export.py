@@ -1,0 +1,690 @@
+"""One intake as a FHIR R4B ``collection`` Bundle, built and validated with fhir.resources.
+
+What the bundle holds (``interop/README_API_SECTION.md`` shows a trimmed example):
+
+* ``Patient`` — identifier (the partner's ``external_id``), name, birth date, telecom, address
+  (state, ZIP), languages; sex at birth in our extension (and US Core birth sex where it maps).
+  ``gender`` (administrative gender) is not collected, so it is left out.
+* ``Consent`` — the screening consent and the privacy notice version it was given under.
+* ``Coverage`` — the payer (and one for self-pay), so a re-import keeps the patient's insurance.
+* ``QuestionnaireResponse`` — one per instrument answered, pointing at our Questionnaire.
+* ``Observation`` — one per score (LOINC total code where §4.13 gives one, else a local code;
+  interpretation = the severity band and/or positive/negative); the Thase–Rush stage and the
+  Maudsley score; the current episode's duration and psychotic features.
+* ``MedicationStatement`` — each medication trial; ``Procedure`` — psychotherapy and
+  neuromodulation courses.
+* ``Flag`` + ``DetectedIssue`` — one pair per screening flag: the Flag links its DetectedIssue
+  (``flag-detail``), which carries the summary, the evidence lines and the resources implicated.
+* ``ServiceRequest`` — each referral of the intake.
+
+Only what exists is exported: an intake whose screening is pending has no score, stage or
+flag resources beyond the ``suicide_risk`` flag written at submission. Resource ids are
+``uuid5(intake id, name)`` (the patient keeps its own id), so exporting twice gives the same
+ids; entries are addressed by ``urn:uuid:`` full URLs.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.utils import timezone
+from fhir.resources.R4B.address import Address
+from fhir.resources.R4B.annotation import Annotation
+from fhir.resources.R4B.bundle import Bundle, BundleEntry
+from fhir.resources.R4B.codeableconcept import CodeableConcept
+from fhir.resources.R4B.coding import Coding
+from fhir.resources.R4B.consent import Consent, ConsentPolicy, ConsentProvision
+from fhir.resources.R4B.contactpoint import ContactPoint
+from fhir.resources.R4B.coverage import Coverage
+from fhir.resources.R4B.detectedissue import DetectedIssue, DetectedIssueEvidence
+from fhir.resources.R4B.dosage import Dosage
+from fhir.resources.R4B.extension import Extension
+from fhir.resources.R4B.flag import Flag
+from fhir.resources.R4B.humanname import HumanName
+from fhir.resources.R4B.identifier import Identifier
+from fhir.resources.R4B.medicationstatement import MedicationStatement
+from fhir.resources.R4B.observation import Observation, ObservationComponent
+from fhir.resources.R4B.patient import Patient, PatientCommunication
+from fhir.resources.R4B.period import Period
+from fhir.resources.R4B.procedure import Procedure
+from fhir.resources.R4B.quantity import Quantity
+from fhir.resources.R4B.questionnaireresponse import (
+    QuestionnaireResponse,
+    QuestionnaireResponseItem,
+    QuestionnaireResponseItemAnswer,
+)
+from fhir.resources.R4B.ratio import Ratio
+from fhir.resources.R4B.reference import Reference
+from fhir.resources.R4B.resource import Resource
+from fhir.resources.R4B.servicerequest import ServiceRequest
+
+from intake.medications import MEDICATIONS
+from intake.models import Intake, TrialOutcome
+from intake.questionnaires import INSTRUMENTS
+from interop import codes as c
+from interop.questionnaire import answer_fields, questionnaire_canonical
+from referrals.models import Referral
+from screening.api_sections import current_run, prefetch_screening, screening_block
+from screening.models import RunStatus
+
+#: What ``intake_bundle`` reads; prefetch it when exporting.
+EXPORT_PREFETCH = (
+    "responses",
+    "medication_trials",
+    "psychotherapy_trials",
+    "neuromodulation",
+)
+
+#: The instruments a flag is about (DetectedIssue.implicated), besides trials for TRD flags.
+FLAG_INSTRUMENTS: dict[str, tuple[str, ...]] = {
+    "suicide_risk": ("phq9", "cssrs_screen"),
+    "possible_bipolar": ("mdq",),
+    "substance_use": ("audit_c", "drug_screen"),
+    "eating_disorder": ("scoff",),
+    "possible_ocd": ("ocd_screen",),
+    "possible_panic": ("panic_screen",),
+    "possible_ptsd": ("pc_ptsd5",),
+    "childhood_adversity": ("ace",),
+    "anxiety": ("gad7",),
+    "somatic_symptoms": ("phq15",),
+    "possible_trd": (),
+    "pseudo_resistance": (),
+}
+
+BIRTHSEX_US_CORE = {"female": "F", "male": "M", "unknown": "UNK"}  # intersex has no US Core code
+MEDICATION_STATUS = {
+    TrialOutcome.STOPPED_SIDE_EFFECTS: "stopped",
+    TrialOutcome.TOO_EARLY_TO_TELL: "active",
+}
+PROCEDURE_STATUS = {
+    TrialOutcome.STOPPED_SIDE_EFFECTS: "stopped",
+    TrialOutcome.TOO_EARLY_TO_TELL: "in-progress",
+}
+REFERRAL_STATUS = {
+    "draft": "draft",
+    "sent": "active",
+    "accepted": "active",
+    "scheduled": "active",
+    "completed": "completed",
+    "declined": "revoked",
+    "cancelled": "revoked",
+}
+
+
+def prefetch_for_export(queryset):
+    """The queryset with everything ``intake_bundle`` reads."""
+    return prefetch_screening(
+        queryset.select_related("patient").prefetch_related(*EXPORT_PREFETCH)
+    ).prefetch_related("referrals__provider")
+
+
+# --- Small builders ---------------------------------------------------------------------------
+
+
+def coding(system: str, code: str, display: str | None = None) -> Coding:
+    return Coding(system=system, code=code, display=display)
+
+
+def concept(system: str, code: str, display: str | None = None, text: str | None = None):
+    return CodeableConcept(coding=[coding(system, code, display)], text=text)
+
+
+def quantity(value, unit: str, code: str) -> Quantity:
+    return Quantity(value=_number(value), unit=unit, system=c.UCUM, code=code)
+
+
+def _number(value):
+    """A Decimal as the plain number it is (150, not 150.0000)."""
+    if isinstance(value, Decimal):
+        value = value.normalize()
+        return int(value) if value == value.to_integral_value() else float(value)
+    return value
+
+
+def sub(url: str, **value) -> Extension:
+    return Extension(url=url, **value)
+
+
+SURVEY = concept(c.OBSERVATION_CATEGORY, "survey", "Survey")
+
+
+@dataclass
+class _Builder:
+    intake: Intake
+    entries: list[BundleEntry] = field(default_factory=list)
+    responses: dict[str, Reference] = field(default_factory=dict)  # instrument -> QR
+    scores: dict[str, Reference] = field(default_factory=dict)  # instrument -> Observation
+    trials: dict[int, Reference] = field(default_factory=dict)  # position -> MedStatement
+    flags: list[Reference] = field(default_factory=list)
+    stage: Reference | None = None
+
+    def id_for(self, name: str) -> str:
+        return str(uuid.uuid5(self.intake.id, name))
+
+    def add(self, resource: Resource, display: str | None = None) -> Reference:
+        self.entries.append(BundleEntry(fullUrl=f"urn:uuid:{resource.id}", resource=resource))
+        return Reference(reference=f"urn:uuid:{resource.id}", display=display)
+
+    @property
+    def patient(self) -> Reference:
+        return Reference(reference=f"urn:uuid:{self.intake.patient_id}")
+
+    @property
+    def submitted_at(self):
+        return self.intake.submitted_at
+
+
+# --- Patient, consent, coverage ---------------------------------------------------------------
+
+
+def patient_resource(patient) -> Patient:
+    extension = [sub(c.EXT_SEX_AT_BIRTH, valueCode=patient.sex_at_birth)]
+    if patient.sex_at_birth in BIRTHSEX_US_CORE:
+        extension.append(
+            sub(c.EXT_US_CORE_BIRTHSEX, valueCode=BIRTHSEX_US_CORE[patient.sex_at_birth])
+        )
+    fields: dict = {"id": str(patient.pk), "extension": extension}
+    if patient.external_id:
+        fields["identifier"] = [
+            Identifier(
+                use="usual",
+                type=concept(c.V2_IDENTIFIER_TYPE, "MR", "Medical record number"),
+                system=c.ID_EXTERNAL,
+                value=patient.external_id,
+            )
+        ]
+    if patient.given_name or patient.family_name:
+        fields["name"] = [
+            HumanName(
+                use="official",
+                family=patient.family_name or None,
+                given=[patient.given_name] if patient.given_name else None,
+            )
+        ]
+    telecom = []
+    if patient.email:
+        telecom.append(ContactPoint(system="email", value=patient.email))
+    if patient.phone:
+        telecom.append(ContactPoint(system="phone", value=patient.phone))
+    fields["telecom"] = telecom or None
+    if patient.birth_date:
+        fields["birthDate"] = patient.birth_date
+    fields["address"] = [
+        Address(state=patient.state, postalCode=patient.postal_code or None, country="US")
+    ]
+    if patient.preferred_languages:
+        fields["communication"] = [
+            PatientCommunication(
+                language=concept(c.BCP47, language), preferred=True if i == 0 else None
+            )
+            for i, language in enumerate(patient.preferred_languages)
+        ]
+    return Patient(**fields)
+
+
+def consent_resource(b: _Builder) -> Consent:
+    intake = b.intake
+    return Consent(
+        id=b.id_for("Consent/screening"),
+        status="active" if intake.consent_screening else "rejected",
+        scope=concept(c.CONSENT_SCOPE, "treatment", "Treatment"),
+        category=[
+            concept(c.LOINC, c.LOINC_PATIENT_CONSENT, "Patient Consent"),
+            concept(c.CS_CONSENT_CATEGORY, c.CONSENT_SCREENING, "Consent to screening"),
+        ],
+        patient=b.patient,
+        dateTime=intake.submitted_at,
+        policy=[ConsentPolicy(uri=c.privacy_notice_url(intake.privacy_notice_version))],
+        provision=ConsentProvision(type="permit" if intake.consent_screening else "deny"),
+    )
+
+
+def coverage_resources(b: _Builder) -> list[Coverage]:
+    patient = b.intake.patient
+    out = []
+    if patient.insurance_payer:
+        out.append(
+            Coverage(
+                id=b.id_for("Coverage/payer"),
+                status="active",
+                beneficiary=b.patient,
+                payor=[
+                    Reference(
+                        identifier=Identifier(system=c.ID_PAYER, value=patient.insurance_payer),
+                        display=patient.insurance_payer,
+                    )
+                ],
+            )
+        )
+    if patient.self_pay:
+        out.append(
+            Coverage(
+                id=b.id_for("Coverage/self-pay"),
+                status="active",
+                type=concept(c.COVERAGE_SELFPAY, "pay", "PAY"),
+                beneficiary=b.patient,
+                payor=[b.patient],
+            )
+        )
+    return out
+
+
+# --- Answers ------------------------------------------------------------------------------------
+
+
+def questionnaire_response(b: _Builder, key: str, answers: dict) -> QuestionnaireResponse:
+    instrument = INSTRUMENTS[key]
+    items = [
+        QuestionnaireResponseItem(
+            linkId=item.key,
+            text=item.text,
+            answer=[QuestionnaireResponseItemAnswer(**answer_fields(item, answers[item.key]))],
+        )
+        for item in instrument.items
+        if item.key in answers
+    ]
+    return QuestionnaireResponse(
+        id=b.id_for(f"QuestionnaireResponse/{key}"),
+        identifier=Identifier(system=c.ID_INTAKE, value=f"{b.intake.id}/{key}"),
+        questionnaire=questionnaire_canonical(instrument),
+        status="completed",
+        subject=b.patient,
+        source=b.patient,
+        authored=b.submitted_at,
+        item=items or None,
+    )
+
+
+# --- Scores, staging, treatment-history facts -------------------------------------------------
+
+
+def score_code(key: str) -> CodeableConcept:
+    instrument = INSTRUMENTS[key]
+    if instrument.loinc_total:
+        noun = "risk level" if key == "cssrs_screen" else "total score"
+        display = f"{instrument.short_name} {noun}"
+        return concept(c.LOINC, instrument.loinc_total, display, text=display)
+    code, display = c.LOCAL_SCORE_CODES.get(key, (f"{key}-total", f"{instrument.short_name} score"))
+    return concept(c.CS_OBSERVATION, code, display, text=display)
+
+
+def _interpretation(score: dict) -> list[CodeableConcept] | None:
+    out = []
+    if score.get("severity"):
+        band = score["severity"]
+        out.append(concept(c.CS_SCORE_BAND, band, c.display_word(band)))
+    if score.get("positive") is not None:
+        positive = score["positive"]
+        out.append(
+            concept(
+                c.V3_INTERPRETATION,
+                "POS" if positive else "NEG",
+                "Positive" if positive else "Negative",
+            )
+        )
+    return out or None
+
+
+def _observation(b: _Builder, name: str, code: CodeableConcept, **fields) -> Observation:
+    run = current_run(b.intake)
+    issued = run.completed_at if run and run.completed_at else None
+    return Observation(
+        id=b.id_for(f"Observation/{name}"),
+        status="final",
+        code=code,
+        subject=b.patient,
+        effectiveDateTime=b.submitted_at,
+        issued=issued,
+        **fields,
+    )
+
+
+def _method(ruleset_version: str) -> CodeableConcept:
+    return concept(c.CS_RULESET, ruleset_version, f"TRD screening ruleset {ruleset_version}")
+
+
+def score_observation(b: _Builder, key: str, score: dict, ruleset: str) -> Observation:
+    fields: dict = {
+        "category": [SURVEY],
+        "interpretation": _interpretation(score),
+        "method": _method(ruleset),
+    }
+    if key in b.responses:
+        fields["derivedFrom"] = [b.responses[key]]
+    if key == "cssrs_screen" and score.get("risk_level"):
+        level = score["risk_level"]
+        fields["valueCodeableConcept"] = concept(
+            c.CS_CSSRS_RISK_LEVEL, level, c.display_word(level)
+        )
+    elif score.get("total") is not None:
+        fields["valueInteger"] = score["total"]
+    else:
+        fields["dataAbsentReason"] = concept(c.DATA_ABSENT_REASON, "not-performed", "Not Performed")
+        missing = score.get("missing_items")
+        if missing:
+            fields["note"] = [Annotation(text="Not scored; missing items: " + ", ".join(missing))]
+    return _observation(b, f"score/{key}", score_code(key), **fields)
+
+
+def stage_observation(b: _Builder, trd: dict, ruleset: str) -> Observation:
+    stage = trd["thase_rush_stage"]
+    components = [
+        ObservationComponent(
+            code=concept(c.CS_OBSERVATION, *c.OBS_ADEQUATE_FAILED_TRIALS),
+            valueInteger=trd["adequate_failed_trials"],
+        )
+    ]
+    chronological = trd.get("thase_rush_stage_chronological")
+    if chronological is not None:
+        components.append(
+            ObservationComponent(
+                code=concept(c.CS_OBSERVATION, *c.OBS_THASE_RUSH_CHRONOLOGICAL),
+                valueCodeableConcept=concept(
+                    c.CS_THASE_RUSH_STAGE, chronological, f"Stage {chronological}"
+                ),
+            )
+        )
+    return _observation(
+        b,
+        "thase-rush-stage",
+        concept(c.CS_OBSERVATION, *c.OBS_THASE_RUSH_STAGE, text=c.OBS_THASE_RUSH_STAGE[1]),
+        valueCodeableConcept=concept(c.CS_THASE_RUSH_STAGE, stage, f"Stage {stage}"),
+        component=components,
+        method=_method(ruleset),
+    )
+
+
+def maudsley_observation(b: _Builder, maudsley: dict, ruleset: str) -> Observation:
+    band = maudsley.get("band") or "not_applicable"
+    fields: dict = {
+        "interpretation": [concept(c.CS_SCORE_BAND, band, c.display_word(band))],
+        "method": _method(ruleset),
+    }
+    if maudsley.get("total") is not None:
+        fields["valueInteger"] = maudsley["total"]
+    else:
+        fields["dataAbsentReason"] = concept(
+            c.DATA_ABSENT_REASON, "not-applicable", "Not Applicable"
+        )
+    components = [
+        ObservationComponent(
+            code=concept(c.CS_OBSERVATION, *c.MAUDSLEY_COMPONENTS[name]), valueInteger=points
+        )
+        for name, points in (maudsley.get("components") or {}).items()
+        if name in c.MAUDSLEY_COMPONENTS and points is not None
+    ]
+    fields["component"] = components or None
+    if "phq9" in b.responses:
+        fields["derivedFrom"] = [b.responses["phq9"]]
+    return _observation(
+        b,
+        "maudsley",
+        concept(c.CS_OBSERVATION, *c.OBS_MAUDSLEY_TOTAL, text=c.OBS_MAUDSLEY_TOTAL[1]),
+        **fields,
+    )
+
+
+def history_observations(b: _Builder) -> list[Observation]:
+    intake = b.intake
+    out = []
+    if intake.current_episode_months is not None:
+        out.append(
+            _observation(
+                b,
+                "current-episode-months",
+                concept(c.CS_OBSERVATION, *c.OBS_CURRENT_EPISODE_MONTHS),
+                category=[SURVEY],
+                valueQuantity=quantity(intake.current_episode_months, "months", "mo"),
+            )
+        )
+    out.append(
+        _observation(
+            b,
+            "psychotic-features",
+            concept(c.CS_OBSERVATION, *c.OBS_PSYCHOTIC_FEATURES),
+            category=[SURVEY],
+            valueBoolean=intake.psychotic_features,
+        )
+    )
+    return out
+
+
+# --- Treatment courses ------------------------------------------------------------------------
+
+
+def medication_statement(b: _Builder, trial, review: dict | None) -> MedicationStatement:
+    medication = MEDICATIONS.get(trial.medication)
+    name = medication.name if medication else trial.medication
+    unit = medication.dose_unit if medication else "mg/day"
+    dose = _number(trial.max_daily_dose_mg)
+    status = MEDICATION_STATUS.get(trial.outcome, "unknown")
+    note = None
+    if review:
+        reading = review.get("status", "")
+        reasons = ", ".join(review.get("reasons") or [])
+        note = [
+            Annotation(
+                text=f"Screening reading: {reading.replace('_', ' ')}"
+                + (f" ({reasons})" if reasons else "")
+            )
+        ]
+    return MedicationStatement(
+        id=b.id_for(f"MedicationStatement/{trial.position}"),
+        status=status,
+        statusReason=(
+            [CodeableConcept(text="Stopped because of side effects")]
+            if trial.outcome == TrialOutcome.STOPPED_SIDE_EFFECTS
+            else None
+        ),
+        medicationCodeableConcept=concept(c.CS_MEDICATION, trial.medication, name, text=name),
+        subject=b.patient,
+        informationSource=b.patient,
+        dateAsserted=b.submitted_at,
+        dosage=[
+            Dosage(
+                text=f"Highest daily dose reached: {dose} {unit}",
+                maxDosePerPeriod=Ratio(
+                    numerator=quantity(trial.max_daily_dose_mg, "mg", "mg"),
+                    denominator=quantity(1, "day", "d"),
+                ),
+            )
+        ],
+        note=note,
+        extension=[
+            Extension(
+                url=c.EXT_MEDICATION_TRIAL,
+                extension=[
+                    sub(
+                        "weeksAtMaxDose",
+                        valueQuantity=quantity(trial.weeks_at_max_dose, "weeks", "wk"),
+                    ),
+                    sub("adherence", valueCode=trial.adherence),
+                    sub("outcome", valueCode=trial.outcome),
+                    sub("currentEpisode", valueBoolean=trial.current_episode),
+                ],
+            )
+        ],
+    )
+
+
+def course_procedure(b: _Builder, course, *, kind: str) -> Procedure:
+    system = c.CS_PSYCHOTHERAPY if kind == "psychotherapy" else c.CS_NEUROMODULATION
+    if kind == "psychotherapy":
+        display = c.PSYCHOTHERAPY_DISPLAYS.get(course.type, c.display_word(course.type))
+    else:
+        display = course.get_type_display()
+    details = []
+    if course.sessions is not None:
+        details.append(sub("sessions", valueInteger=course.sessions))
+    details.append(sub("outcome", valueCode=course.outcome))
+    if getattr(course, "placement", ""):
+        details.append(sub("placement", valueCode=course.placement))
+    if hasattr(course, "current_episode"):
+        details.append(sub("currentEpisode", valueBoolean=course.current_episode))
+    return Procedure(
+        id=b.id_for(f"Procedure/{kind}/{course.position}"),
+        status=PROCEDURE_STATUS.get(course.outcome, "completed"),
+        category=CodeableConcept(text=kind.capitalize()),
+        code=concept(system, course.type, display, text=display),
+        subject=b.patient,
+        extension=[Extension(url=c.EXT_TREATMENT_COURSE, extension=details)],
+    )
+
+
+# --- Flags ------------------------------------------------------------------------------------
+
+
+def _implicated(b: _Builder, code: str, trd: dict | None) -> list[Reference]:
+    """The score Observations, trials and stage a flag is about."""
+    refs = [b.scores[key] for key in FLAG_INSTRUMENTS.get(code, ()) if key in b.scores]
+    if trd and code == "possible_trd":
+        refs += [b.trials[i] for i in trd.get("failed_trials", []) if i in b.trials]
+        if b.stage is not None:
+            refs.append(b.stage)
+    if trd and code == "pseudo_resistance":
+        indexes = [t["index"] for t in trd.get("inadequate_trials", [])]
+        refs += [b.trials[i] for i in indexes if i in b.trials]
+    return refs
+
+
+def flag_resources(b: _Builder, flag: dict, trd: dict | None, when) -> tuple[DetectedIssue, Flag]:
+    code, level = flag["code"], flag["level"]
+    display = c.FLAG_DISPLAYS.get(code, c.display_word(code))
+    flag_code = concept(c.CS_FLAG, code, display, text=flag["summary"])
+    implicated = _implicated(b, code, trd)
+    issue = DetectedIssue(
+        id=b.id_for(f"DetectedIssue/{code}"),
+        status="final",
+        code=flag_code,
+        severity=c.FLAG_LEVEL_SEVERITY[level],
+        patient=b.patient,
+        identifiedDateTime=when,
+        implicated=implicated or None,
+        detail=flag["summary"],
+        evidence=[
+            DetectedIssueEvidence(code=[CodeableConcept(text=line)])
+            for line in flag.get("evidence") or []
+        ]
+        or None,
+    )
+    priority = c.FLAG_LEVEL_PRIORITY[level]
+    resource = Flag(
+        id=b.id_for(f"Flag/{code}"),
+        status="active",
+        category=[
+            concept(c.FLAG_CATEGORY, "safety", "Safety")
+            if code == "suicide_risk"
+            else concept(c.FLAG_CATEGORY, "clinical", "Clinical")
+        ],
+        code=flag_code,
+        subject=b.patient,
+        period=Period(start=when),
+        extension=[
+            sub(c.EXT_FLAG_LEVEL, valueCode=level),
+            sub(
+                c.EXT_FLAG_PRIORITY,
+                valueCodeableConcept=concept(
+                    c.FLAG_PRIORITY_CODES, priority, c.FLAG_PRIORITY_DISPLAY[priority]
+                ),
+            ),
+            sub(c.EXT_FLAG_DETAIL, valueReference=Reference(reference=f"urn:uuid:{issue.id}")),
+        ],
+    )
+    return issue, resource
+
+
+# --- Referrals --------------------------------------------------------------------------------
+
+
+def service_request(b: _Builder, referral: Referral) -> ServiceRequest:
+    provider = referral.provider
+    provider_type = provider.get_provider_type_display()
+    performer_name = ", ".join(part for part in (provider.name, provider.credentials) if part)
+    return ServiceRequest(
+        id=str(referral.pk),
+        identifier=[Identifier(system=c.ID_REFERRAL, value=str(referral.pk))],
+        status=REFERRAL_STATUS.get(referral.status, "unknown"),
+        intent="order",
+        category=[concept(c.SNOMED, c.SNOMED_PATIENT_REFERRAL, "Patient referral")],
+        code=concept(
+            c.CS_PROVIDER_TYPE,
+            provider.provider_type,
+            provider_type,
+            text=f"Referral to a {provider_type.lower()}",
+        ),
+        subject=b.patient,
+        authoredOn=referral.created_at,
+        occurrenceDateTime=referral.first_visit_on,
+        performer=[
+            Reference(
+                identifier=Identifier(system=c.US_NPI, value=provider.npi),
+                display=performer_name,
+            )
+        ],
+        reasonReference=[b.stage] if b.stage is not None else None,
+        supportingInfo=[*b.flags, *b.responses.values()] or None,
+        note=[Annotation(text=referral.note)] if referral.note else None,
+    )
+
+
+# --- The bundle -------------------------------------------------------------------------------
+
+
+def intake_bundle(intake: Intake) -> Bundle:
+    """The intake as a FHIR R4B collection Bundle (prefetch with ``prefetch_for_export``)."""
+    b = _Builder(intake=intake)
+    b.add(patient_resource(intake.patient))
+    b.add(consent_resource(b))
+    for coverage in coverage_resources(b):
+        b.add(coverage)
+
+    for response in intake.responses.all():
+        if response.instrument in INSTRUMENTS:
+            resource = questionnaire_response(b, response.instrument, response.answers)
+            b.responses[response.instrument] = b.add(
+                resource, INSTRUMENTS[response.instrument].short_name
+            )
+
+    screening = screening_block(intake)
+    complete = screening["status"] == RunStatus.COMPLETE
+    ruleset = screening["ruleset_version"]
+    trd = screening.get("trd") if complete else None
+    for key, score in (screening.get("scores") or {}).items():
+        if key in INSTRUMENTS:
+            b.scores[key] = b.add(score_observation(b, key, score, ruleset))
+    if trd:
+        b.stage = b.add(stage_observation(b, trd, ruleset), "Thase-Rush stage")
+        if trd.get("maudsley"):
+            b.add(maudsley_observation(b, trd["maudsley"], ruleset))
+    for observation in history_observations(b):
+        b.add(observation)
+
+    reviews = {t["index"]: t for t in (trd or {}).get("trials", [])}
+    for trial in intake.medication_trials.all():
+        b.trials[trial.position] = b.add(
+            medication_statement(b, trial, reviews.get(trial.position))
+        )
+    for course in intake.psychotherapy_trials.all():
+        b.add(course_procedure(b, course, kind="psychotherapy"))
+    for course in intake.neuromodulation.all():
+        b.add(course_procedure(b, course, kind="neuromodulation"))
+
+    run = current_run(intake)
+    flagged_at = run.completed_at if complete and run else intake.submitted_at
+    for flag in screening.get("flags") or []:
+        issue, resource = flag_resources(b, flag, trd, flagged_at)
+        b.add(issue)
+        b.flags.append(b.add(resource, flag["code"]))
+
+    for referral in intake.referrals.all():
+        b.add(service_request(b, referral))
+
+    return Bundle(
+        id=str(uuid.uuid5(intake.id, "Bundle")),
+        identifier=Identifier(system=c.ID_INTAKE, value=str(intake.id)),
+        type="collection",
+        timestamp=timezone.now(),
+        entry=b.entries,
+    )

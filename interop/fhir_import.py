@@ -1,0 +1,781 @@
+"""A FHIR R4B Bundle in, an intake out, through exactly the JSON API's validation and pipeline.
+
+``fhir_intake_submit`` validates the Bundle with fhir.resources, translates it into the body of
+``POST /api/v1/intakes/`` (remembering where in the Bundle each field came from), runs
+``IntakeSubmissionSerializer`` on that body and hands the validated data to ``intake_submit``
+— the same serializer, the same service, the same safety decision and on-commit screening.
+Every problem is an :class:`Issue` with a FHIRPath ``expression`` into the Bundle; the API
+returns them as an OperationOutcome (never a 500).
+
+The mapping (``interop/README_API_SECTION.md`` documents it for partners):
+
+* ``Patient`` (exactly one) -> ``patient``: identifier -> ``external_id`` (the one in our
+  ``ID_EXTERNAL`` system, else the one typed MR, else the first); name (official, else the
+  first) -> ``given_name`` (given names joined) / ``family_name``; ``birthDate``; sex at birth
+  from our extension, else US Core birth sex (F/M/UNK), else ``gender`` (male, female; other
+  and unknown -> unknown); telecom email/phone; address (home, else the first) ``state`` and
+  ``postalCode``; ``communication`` languages, preferred first.
+* ``Coverage`` (optional) -> ``patient.insurance``: a payor identifier in our ``ID_PAYER``
+  system is the payer slug; a ``coverage-selfpay|pay`` type means self-pay.
+* ``Consent`` with category ``CS_CONSENT_CATEGORY|screening`` (required) -> ``consent``:
+  ``status`` active (and a provision that is not ``deny``) is consent to screening; the privacy
+  notice version is the tail of a ``policy.uri`` under ``PRIVACY_NOTICE_PREFIX``.
+* ``QuestionnaireResponse`` (one per instrument, status completed or amended) for one of our
+  Questionnaires (``questionnaire`` = our canonical URL, optionally ``|version``) ->
+  ``answers[instrument]``: ``linkId`` = item key; ``valueBoolean``, ``valueInteger``, or a
+  ``valueCoding`` with the option's LOINC answer code or our ``CS_ANSWER`` code.
+* ``MedicationStatement`` (optional; bundle order) -> ``treatment_history.medication_trials``:
+  the medication from our ``CS_MEDICATION`` code, else the coding's display or the text
+  (resolved like the JSON API's names); ``dosage[0].maxDosePerPeriod`` (mg per 1 d) ->
+  ``max_daily_dose_mg``; the ``medication-trial`` extension -> ``weeks_at_max_dose`` (wk),
+  ``adherence``, ``outcome``, ``current_episode``. ``not-taken`` and ``entered-in-error``
+  statements are skipped.
+* ``Procedure`` coded in ``CS_PSYCHOTHERAPY`` / ``CS_NEUROMODULATION`` (optional) ->
+  ``psychotherapy_trials`` / ``neuromodulation``, details from the ``treatment-course``
+  extension; other procedures are ignored.
+* ``Observation`` coded ``CS_OBSERVATION|current-episode-months`` (valueQuantity, mo) and
+  ``|psychotic-features`` (valueBoolean) -> the treatment-history scalars. Every other
+  Observation (scores, stages) is ignored: the service scores the answers itself.
+* Any other resource type is ignored. Care preferences are not carried: use the JSON API.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+import pydantic
+import structlog
+from django.db import transaction
+from fhir.resources.R4B import get_fhir_model_class
+from fhir.resources.R4B.bundle import Bundle
+from fhir.resources.R4B.codeableconcept import CodeableConcept
+from fhir.resources.R4B.operationoutcome import OperationOutcome, OperationOutcomeIssue
+
+from intake.questionnaires import INSTRUMENTS
+from intake.serializers import IntakeSubmissionSerializer
+from intake.services import SubmittedIntake, intake_submit
+from interop import codes as c
+from interop.questionnaire import AnswerCodeError, option_value_for_coding
+
+log = structlog.get_logger(__name__)
+
+US_CORE_BIRTHSEX = {"F": "female", "M": "male", "UNK": "unknown"}
+GENDER_AS_SEX = {"female": "female", "male": "male", "other": "unknown", "unknown": "unknown"}
+ACCEPTED_RESPONSE_STATUSES = ("completed", "amended")
+SKIPPED_STATUSES = ("entered-in-error", "not-taken", "not-done")
+MAX_ISSUES = 100
+
+
+# --- Issues and OperationOutcome -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One problem: a message safe to show (never the submitted value) and where it is."""
+
+    message: str
+    expression: tuple[str, ...] = ()
+    code: str = "invalid"  # OperationOutcome issue type
+    severity: str = "error"
+
+
+class FHIRImportError(Exception):
+    def __init__(self, issues: Iterable[Issue]):
+        self.issues = list(issues)[:MAX_ISSUES]
+        super().__init__(f"{len(self.issues)} issue(s)")
+
+
+def operation_outcome(issues: Iterable[Issue]) -> OperationOutcome:
+    return OperationOutcome(
+        issue=[
+            OperationOutcomeIssue(
+                severity=issue.severity,
+                code=issue.code,
+                diagnostics=issue.message,
+                expression=list(issue.expression) or None,
+            )
+            for issue in issues
+        ]
+    )
+
+
+# --- Reading helpers --------------------------------------------------------------------------
+
+
+def _codings(concept: CodeableConcept | None):
+    return list(concept.coding or []) if concept is not None else []
+
+
+def _has_coding(concepts, system: str, code: str) -> bool:
+    return any(
+        coding.system == system and coding.code == code
+        for concept in concepts or []
+        for coding in _codings(concept)
+    )
+
+
+def _extension(resource, url: str):
+    for ext in resource.extension or []:
+        if ext.url == url:
+            return ext
+    return None
+
+
+def _sub_extensions(ext) -> dict:
+    return {sub.url: sub for sub in (ext.extension or [])} if ext is not None else {}
+
+
+def _plain(value):
+    """A FHIR primitive as the JSON value a client would have sent."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else str(value)
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value
+
+
+def _first_value(element, *names):
+    """The first ``value[x]`` set among ``names`` (e.g. valueInteger) as a plain value."""
+    for name in names:
+        value = getattr(element, name, None)
+        if value is not None:
+            return name, value
+    return None, None
+
+
+def _loc_expression(loc) -> str:
+    out = "Bundle"
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif isinstance(part, str) and part.isidentifier():
+            out += "." + (f"_{part[:-5]}" if part.endswith("__ext") else part)
+    return out
+
+
+def _pydantic_issues(error: pydantic.ValidationError) -> list[Issue]:
+    issues = []
+    for detail in error.errors(include_input=False, include_url=False):
+        message = str(detail.get("msg", "Invalid value.")).removeprefix("Value error, ")
+        issues.append(Issue(message, (_loc_expression(detail.get("loc", ())),), "structure"))
+    return issues
+
+
+# --- Translation ------------------------------------------------------------------------------
+
+
+@dataclass
+class Translation:
+    """The JSON API body built from a Bundle, and where each field path came from."""
+
+    data: dict = field(default_factory=dict)
+    locations: dict[tuple[str, ...], tuple[str, ...]] = field(default_factory=dict)
+    issues: list[Issue] = field(default_factory=list)
+    suppressed: set[tuple[str, ...]] = field(default_factory=set)  # reported already
+
+    def at(self, path: tuple[str, ...], *expressions: str) -> None:
+        self.locations[path] = tuple(expressions)
+
+    def problem(self, message: str, *expressions: str, path=None, code="invalid") -> None:
+        self.issues.append(Issue(message, tuple(expressions), code))
+        if path is not None:
+            self.suppressed.add(path)
+
+    def expression_for(self, path: tuple[str, ...]) -> tuple[str, ...]:
+        for end in range(len(path), 0, -1):
+            if path[:end] in self.locations:
+                return self.locations[path[:end]]
+        return ("Bundle",)
+
+
+@dataclass
+class _Entries:
+    bundle: Bundle
+    by_type: dict[str, list[tuple[int, object]]] = field(default_factory=dict)
+
+    def __post_init__(self):
+        for index, entry in enumerate(self.bundle.entry or []):
+            resource = entry.resource
+            if resource is not None:
+                self.by_type.setdefault(resource.get_resource_type(), []).append((index, resource))
+
+    def of(self, resource_type: str) -> list[tuple[int, object]]:
+        return self.by_type.get(resource_type, [])
+
+
+def _validated_bundle(body: object) -> Bundle:
+    if not isinstance(body, dict):
+        raise FHIRImportError(
+            [Issue("The body must be a FHIR Bundle (a JSON object).", (), "structure")]
+        )
+    if body.get("resourceType") != "Bundle":
+        raise FHIRImportError(
+            [Issue('The body must be a FHIR Bundle ("resourceType": "Bundle").', (), "structure")]
+        )
+    entries = body.get("entry")
+    issues = []
+    if isinstance(entries, list):
+        for index, entry in enumerate(entries):
+            resource = entry.get("resource") if isinstance(entry, dict) else None
+            kind = resource.get("resourceType") if isinstance(resource, dict) else None
+            if isinstance(resource, dict) and not _is_resource_type(kind):
+                issues.append(
+                    Issue(
+                        "Unknown FHIR R4B resource type.",
+                        (f"Bundle.entry[{index}].resource.resourceType",),
+                        "structure",
+                    )
+                )
+    if issues:
+        raise FHIRImportError(issues)
+    try:
+        return Bundle.model_validate(body)
+    except pydantic.ValidationError as exc:
+        raise FHIRImportError(_pydantic_issues(exc)) from None
+    except (TypeError, ValueError, KeyError, AttributeError):
+        raise FHIRImportError(
+            [Issue("The Bundle is not valid FHIR R4B.", ("Bundle",), "structure")]
+        ) from None
+
+
+def _is_resource_type(kind: object) -> bool:
+    if not isinstance(kind, str) or not kind.isidentifier():
+        return False
+    try:
+        get_fhir_model_class(kind)
+    except (KeyError, ValueError, AttributeError, ImportError):
+        return False
+    return True
+
+
+class _PatientRefs:
+    """The references that mean the Bundle's Patient."""
+
+    def __init__(self, bundle: Bundle, index: int, patient):
+        entry = bundle.entry[index]
+        self.keys = set()
+        if entry.fullUrl:
+            self.keys.add(entry.fullUrl)
+        if patient.id:
+            self.keys |= {f"Patient/{patient.id}", f"urn:uuid:{patient.id}"}
+
+    def check(self, t: Translation, reference, expression: str) -> None:
+        target = getattr(reference, "reference", None) if reference is not None else None
+        if target is None or target in self.keys:
+            return
+        if any(target.endswith("/" + key) for key in self.keys if key.startswith("Patient/")):
+            return
+        t.problem("Does not refer to the Patient in this Bundle.", expression, code="invalid")
+
+
+def _translate_patient(t: Translation, entries: _Entries) -> _PatientRefs | None:
+    patients = entries.of("Patient")
+    if not patients:
+        t.problem(
+            "The Bundle needs a Patient resource.",
+            "Bundle.entry",
+            path=("patient",),
+            code="required",
+        )
+        return None
+    for index, _ in patients[1:]:
+        t.problem("Only one Patient per Bundle.", f"Bundle.entry[{index}].resource")
+    index, patient = patients[0]
+    at = f"Bundle.entry[{index}].resource"
+    p: dict = {}
+    t.at(("patient",), at)
+
+    identifiers = list(patient.identifier or [])
+    chosen = next((i for i in identifiers if i.system == c.ID_EXTERNAL), None)
+    chosen = chosen or next(
+        (i for i in identifiers if _has_coding([i.type], c.V2_IDENTIFIER_TYPE, "MR")), None
+    )
+    chosen = chosen or (identifiers[0] if identifiers else None)
+    if chosen is not None and chosen.value:
+        p["external_id"] = chosen.value
+        t.at(("patient", "external_id"), f"{at}.identifier[{identifiers.index(chosen)}]")
+
+    names = list(patient.name or [])
+    name = next((n for n in names if n.use == "official"), names[0] if names else None)
+    if name is not None:
+        n = names.index(name)
+        if name.given:
+            p["given_name"] = " ".join(name.given)
+            t.at(("patient", "given_name"), f"{at}.name[{n}].given")
+        if name.family:
+            p["family_name"] = name.family
+            t.at(("patient", "family_name"), f"{at}.name[{n}].family")
+
+    if patient.birthDate is not None:
+        p["birth_date"] = _plain(patient.birthDate)
+    t.at(("patient", "birth_date"), f"{at}.birthDate")
+
+    _translate_sex(p, t, patient, at)
+
+    for position, point in enumerate(patient.telecom or []):
+        key = {"email": "email", "phone": "phone", "sms": "phone"}.get(point.system or "")
+        if key and point.value and key not in p:
+            p[key] = point.value
+            t.at(("patient", key), f"{at}.telecom[{position}]")
+
+    addresses = list(patient.address or [])
+    address = next((a for a in addresses if a.use == "home"), addresses[0] if addresses else None)
+    if address is not None:
+        a = addresses.index(address)
+        if address.state:
+            p["state"] = address.state
+        if address.postalCode:
+            p["postal_code"] = address.postalCode
+            t.at(("patient", "postal_code"), f"{at}.address[{a}].postalCode")
+        t.at(("patient", "state"), f"{at}.address[{a}].state")
+    else:
+        t.at(("patient", "state"), f"{at}.address")
+
+    communications = list(patient.communication or [])
+    ordered = sorted(range(len(communications)), key=lambda i: not communications[i].preferred)
+    languages = []
+    for i in ordered:
+        code = next((cd.code for cd in _codings(communications[i].language) if cd.code), None)
+        if code:
+            t.at(
+                ("patient", "preferred_languages", str(len(languages))), f"{at}.communication[{i}]"
+            )
+            languages.append(code)
+    if languages:
+        p["preferred_languages"] = languages
+    t.at(("patient", "preferred_languages"), f"{at}.communication")
+
+    insurance = _translate_coverage(t, entries)
+    if insurance:
+        p["insurance"] = insurance
+    t.data["patient"] = p
+    return _PatientRefs(entries.bundle, index, patient)
+
+
+def _translate_sex(p: dict, t: Translation, patient, at: str) -> None:
+    ours = _extension(patient, c.EXT_SEX_AT_BIRTH)
+    us_core = _extension(patient, c.EXT_US_CORE_BIRTHSEX)
+    if ours is not None and ours.valueCode:
+        p["sex_at_birth"] = ours.valueCode
+        t.at(("patient", "sex_at_birth"), f"{at}.extension('{c.EXT_SEX_AT_BIRTH}')")
+    elif us_core is not None and us_core.valueCode:
+        where = f"{at}.extension('{c.EXT_US_CORE_BIRTHSEX}')"
+        if us_core.valueCode in US_CORE_BIRTHSEX:
+            p["sex_at_birth"] = US_CORE_BIRTHSEX[us_core.valueCode]
+        else:
+            t.problem(
+                "US Core birth sex must be F, M or UNK here; for other values use the "
+                f"extension {c.EXT_SEX_AT_BIRTH} (female, male, intersex, unknown).",
+                where,
+                path=("patient", "sex_at_birth"),
+            )
+        t.at(("patient", "sex_at_birth"), where)
+    elif patient.gender:
+        p["sex_at_birth"] = GENDER_AS_SEX.get(patient.gender, patient.gender)
+        t.at(("patient", "sex_at_birth"), f"{at}.gender")
+    else:
+        t.at(("patient", "sex_at_birth"), f"{at}.extension('{c.EXT_SEX_AT_BIRTH}')")
+
+
+def _translate_coverage(t: Translation, entries: _Entries) -> dict:
+    insurance: dict = {}
+    for index, coverage in entries.of("Coverage"):
+        if coverage.status != "active":
+            continue
+        at = f"Bundle.entry[{index}].resource"
+        if _has_coding([coverage.type], c.COVERAGE_SELFPAY, "pay"):
+            insurance["self_pay"] = True
+            t.at(("patient", "insurance", "self_pay"), f"{at}.type")
+            continue
+        for n, payor in enumerate(coverage.payor or []):
+            identifier = payor.identifier
+            if identifier is not None and identifier.system == c.ID_PAYER and identifier.value:
+                insurance.setdefault("payer", identifier.value)
+                t.at(("patient", "insurance", "payer"), f"{at}.payor[{n}].identifier")
+    return insurance
+
+
+def _translate_consent(t: Translation, entries: _Entries, refs: _PatientRefs | None) -> None:
+    consents = [
+        (index, consent)
+        for index, consent in entries.of("Consent")
+        if _has_coding(consent.category, c.CS_CONSENT_CATEGORY, c.CONSENT_SCREENING)
+    ]
+    if not consents:
+        t.problem(
+            "A Consent resource with category "
+            f"{c.CS_CONSENT_CATEGORY}|{c.CONSENT_SCREENING} is required: it states the "
+            "patient's consent to screening and the privacy notice version (policy.uri "
+            f"{c.PRIVACY_NOTICE_PREFIX}<version>).",
+            "Bundle.entry",
+            path=("consent",),
+            code="required",
+        )
+        return
+    index, consent = consents[0]
+    at = f"Bundle.entry[{index}].resource"
+    if refs is not None:
+        refs.check(t, consent.patient, f"{at}.patient")
+    denied = consent.provision is not None and consent.provision.type == "deny"
+    given = consent.status == "active" and not denied
+    t.at(("consent",), at)
+    t.at(("consent", "screening"), f"{at}.status" if not denied else f"{at}.provision.type")
+    policies = list(consent.policy or [])
+    version = None
+    for n, policy in enumerate(policies):
+        if policy.uri and policy.uri.startswith(c.PRIVACY_NOTICE_PREFIX):
+            version = policy.uri.removeprefix(c.PRIVACY_NOTICE_PREFIX)
+            t.at(("consent", "privacy_notice_version"), f"{at}.policy[{n}].uri")
+            break
+    consent_data = {"screening": given}
+    if version:
+        consent_data["privacy_notice_version"] = version
+    else:
+        t.problem(
+            "State the privacy notice version the patient was shown as a policy.uri "
+            f"{c.PRIVACY_NOTICE_PREFIX}<version>.",
+            f"{at}.policy",
+            path=("consent", "privacy_notice_version"),
+            code="required",
+        )
+    t.data["consent"] = consent_data
+
+
+def _instrument_for(canonical: str | None):
+    url, _, version = (canonical or "").partition("|")
+    for instrument in INSTRUMENTS.values():
+        if url == c.questionnaire_url(instrument.key):
+            return instrument, version
+    return None, version
+
+
+def _flat_items(items, at: str):
+    """(linkId, answers, expression) for every item, nested groups and answers flattened."""
+    for position, item in enumerate(items or []):
+        here = f"{at}.item[{position}]"
+        yield item, here
+        yield from _flat_items(item.item, here)
+        for n, answer in enumerate(item.answer or []):
+            yield from _flat_items(answer.item, f"{here}.answer[{n}]")
+
+
+def _answer_value(t: Translation, instrument, item, answer, where: str):
+    name, value = _first_value(
+        answer,
+        "valueBoolean",
+        "valueInteger",
+        "valueCoding",
+        "valueDecimal",
+        "valueString",
+        "valueDate",
+        "valueDateTime",
+        "valueTime",
+        "valueQuantity",
+        "valueReference",
+        "valueAttachment",
+        "valueUri",
+    )
+    if name is None:
+        return None
+    if name == "valueCoding":
+        known = next((i for i in instrument.items if i.key == item.linkId), None)
+        if known is None or known.kind == "count":
+            return value.code
+        try:
+            return option_value_for_coding(known, value.system, value.code)
+        except AnswerCodeError as exc:
+            t.problem(
+                str(exc),
+                f"{where}.valueCoding",
+                path=("answers", instrument.key, item.linkId),
+            )
+            return None
+    if name in ("valueQuantity", "valueReference", "valueAttachment"):
+        return {}  # not an answer any item takes; the serializer says what it wants
+    return _plain(value)
+
+
+def _translate_responses(t: Translation, entries: _Entries, refs: _PatientRefs | None) -> None:
+    answers: dict = {}
+    for index, response in entries.of("QuestionnaireResponse"):
+        at = f"Bundle.entry[{index}].resource"
+        instrument, version = _instrument_for(response.questionnaire)
+        if instrument is None:
+            t.problem(
+                "Unknown Questionnaire: use one of this service's canonical URLs, "
+                f"{c.questionnaire_url('<instrument key>')} (see GET /api/v1/instruments/).",
+                f"{at}.questionnaire",
+            )
+            continue
+        if version and version != instrument.version:
+            t.problem(
+                f"This service has version {instrument.version} of this Questionnaire.",
+                f"{at}.questionnaire",
+            )
+            continue
+        if instrument.key in answers:
+            t.problem("A second response to the same Questionnaire.", at)
+            continue
+        if response.status not in ACCEPTED_RESPONSE_STATUSES:
+            t.problem("Only completed QuestionnaireResponses are accepted.", f"{at}.status")
+            continue
+        if refs is not None:
+            refs.check(t, response.subject, f"{at}.subject")
+        t.at(("answers", instrument.key), at)
+        values: dict = {}
+        for item, where in _flat_items(response.item, at):
+            link = item.linkId
+            given = list(item.answer or [])
+            if not given:
+                continue
+            path = ("answers", instrument.key, link)
+            if link in values or path in t.suppressed:
+                t.problem("This item is answered more than once.", where, path=path)
+                continue
+            t.at(path, f"{at}.item.where(linkId='{link}')", where)
+            if len(given) > 1:
+                t.problem("One answer expected.", f"{where}.answer", path=path)
+                continue
+            value = _answer_value(t, instrument, item, given[0], f"{where}.answer[0]")
+            if value is not None:
+                values[link] = value
+        for known in instrument.items:  # where a missing item would have been
+            t.locations.setdefault(
+                ("answers", instrument.key, known.key), (f"{at}.item.where(linkId='{known.key}')",)
+            )
+        answers[instrument.key] = values
+    for key in INSTRUMENTS:
+        if key not in answers:
+            t.at(
+                ("answers", key),
+                "Bundle.entry.resource.ofType(QuestionnaireResponse)"
+                f".where(questionnaire.startsWith('{c.questionnaire_url(key)}'))",
+            )
+    t.data["answers"] = answers
+
+
+def _weeks(value_ext):
+    if value_ext is None:
+        return None
+    if value_ext.valueQuantity is not None:
+        q = value_ext.valueQuantity
+        if q.code not in (None, "wk"):
+            return "unit"
+        return _plain(q.value)
+    _, value = _first_value(value_ext, "valueDecimal", "valueInteger")
+    return _plain(value)
+
+
+def _translate_medications(t: Translation, entries: _Entries, refs) -> list:
+    trials = []
+    for index, statement in entries.of("MedicationStatement"):
+        if statement.status in SKIPPED_STATUSES:
+            continue
+        at = f"Bundle.entry[{index}].resource"
+        n = str(len(trials))
+        path = ("treatment_history", "medication_trials", n)
+        t.at(path, at)
+        if refs is not None:
+            refs.check(t, statement.subject, f"{at}.subject")
+        trial: dict = {}
+        concept = statement.medicationCodeableConcept
+        if concept is not None:
+            ours = next((cd.code for cd in _codings(concept) if cd.system == c.CS_MEDICATION), None)
+            name = (
+                ours
+                or concept.text
+                or next(
+                    (cd.display or cd.code for cd in _codings(concept) if cd.display or cd.code),
+                    None,
+                )
+            )
+            if name:
+                trial["medication"] = name
+        t.at((*path, "medication"), f"{at}.medicationCodeableConcept")
+
+        dose_at = f"{at}.dosage[0].maxDosePerPeriod"
+        t.at((*path, "max_daily_dose_mg"), dose_at)
+        dosage = (statement.dosage or [None])[0]
+        ratio = dosage.maxDosePerPeriod if dosage is not None else None
+        if ratio is not None and ratio.numerator is not None:
+            numerator, denominator = ratio.numerator, ratio.denominator
+            per_day = denominator is None or (
+                (denominator.code, _plain(denominator.value)) in (("d", 1), ("h", 24))
+            )
+            if numerator.code not in (None, "mg") or not per_day:
+                t.problem(
+                    "Give the highest daily dose in mg per 1 d (UCUM mg / d).",
+                    dose_at,
+                    path=(*path, "max_daily_dose_mg"),
+                )
+            elif numerator.value is not None:
+                trial["max_daily_dose_mg"] = _plain(numerator.value)
+
+        ext_at = f"{at}.extension('{c.EXT_MEDICATION_TRIAL}')"
+        details = _sub_extensions(_extension(statement, c.EXT_MEDICATION_TRIAL))
+        weeks = _weeks(details.get("weeksAtMaxDose"))
+        t.at((*path, "weeks_at_max_dose"), f"{ext_at}.extension('weeksAtMaxDose')")
+        if weeks == "unit":
+            t.problem(
+                "Give weeksAtMaxDose in weeks (UCUM wk).",
+                f"{ext_at}.extension('weeksAtMaxDose')",
+                path=(*path, "weeks_at_max_dose"),
+            )
+        elif weeks is not None:
+            trial["weeks_at_max_dose"] = weeks
+        for key, sub_url, value_name in (
+            ("adherence", "adherence", "valueCode"),
+            ("outcome", "outcome", "valueCode"),
+            ("current_episode", "currentEpisode", "valueBoolean"),
+        ):
+            t.at((*path, key), f"{ext_at}.extension('{sub_url}')")
+            value = getattr(details.get(sub_url), value_name, None)
+            if value is not None:
+                trial[key] = value
+        trials.append(trial)
+    return trials
+
+
+def _translate_procedures(t: Translation, entries: _Entries, refs) -> tuple[list, list]:
+    lists = {"psychotherapy_trials": [], "neuromodulation": []}
+    for index, procedure in entries.of("Procedure"):
+        codings = _codings(procedure.code)
+        kind = None
+        for coding in codings:
+            if coding.system == c.CS_PSYCHOTHERAPY:
+                kind = "psychotherapy_trials"
+            elif coding.system == c.CS_NEUROMODULATION:
+                kind = "neuromodulation"
+            if kind:
+                course_type = coding.code
+                break
+        if kind is None or procedure.status in SKIPPED_STATUSES:
+            continue
+        at = f"Bundle.entry[{index}].resource"
+        path = ("treatment_history", kind, str(len(lists[kind])))
+        t.at(path, at)
+        t.at((*path, "type"), f"{at}.code")
+        if refs is not None:
+            refs.check(t, procedure.subject, f"{at}.subject")
+        course: dict = {"type": course_type}
+        ext_at = f"{at}.extension('{c.EXT_TREATMENT_COURSE}')"
+        details = _sub_extensions(_extension(procedure, c.EXT_TREATMENT_COURSE))
+        wanted = [("sessions", "sessions", "valueInteger"), ("outcome", "outcome", "valueCode")]
+        if kind == "neuromodulation":
+            wanted += [
+                ("placement", "placement", "valueCode"),
+                ("current_episode", "currentEpisode", "valueBoolean"),
+            ]
+        for key, sub_url, value_name in wanted:
+            t.at((*path, key), f"{ext_at}.extension('{sub_url}')")
+            value = getattr(details.get(sub_url), value_name, None)
+            if value is not None:
+                course[key] = value
+        lists[kind].append(course)
+    return lists["psychotherapy_trials"], lists["neuromodulation"]
+
+
+def _translate_history_facts(t: Translation, entries: _Entries, refs) -> dict:
+    facts: dict = {}
+    for index, observation in entries.of("Observation"):
+        codes = {cd.code for cd in _codings(observation.code) if cd.system == c.CS_OBSERVATION}
+        at = f"Bundle.entry[{index}].resource"
+        if c.OBS_CURRENT_EPISODE_MONTHS[0] in codes:
+            path = ("treatment_history", "current_episode_months")
+            t.at(path, f"{at}.valueQuantity")
+            q = observation.valueQuantity
+            if q is None or q.code not in (None, "mo"):
+                t.problem(
+                    "Give the duration as valueQuantity in months (UCUM mo).",
+                    f"{at}.value",
+                    path=path,
+                )
+            else:
+                facts["current_episode_months"] = _plain(q.value)
+        elif c.OBS_PSYCHOTIC_FEATURES[0] in codes:
+            t.at(("treatment_history", "psychotic_features"), f"{at}.valueBoolean")
+            if observation.valueBoolean is not None:
+                facts["psychotic_features"] = observation.valueBoolean
+        else:
+            continue
+        if refs is not None:
+            refs.check(t, observation.subject, f"{at}.subject")
+    return facts
+
+
+def bundle_to_submission(body: object) -> Translation:
+    """The JSON API body for a Bundle; raises FHIRImportError when it is not a valid Bundle."""
+    entries = _Entries(_validated_bundle(body))
+    t = Translation()
+    refs = _translate_patient(t, entries)
+    _translate_consent(t, entries, refs)
+    _translate_responses(t, entries, refs)
+    history = _translate_history_facts(t, entries, refs)
+    trials = _translate_medications(t, entries, refs)
+    psychotherapy, neuromodulation = _translate_procedures(t, entries, refs)
+    if trials:
+        history["medication_trials"] = trials
+    if psychotherapy:
+        history["psychotherapy_trials"] = psychotherapy
+    if neuromodulation:
+        history["neuromodulation"] = neuromodulation
+    if history:
+        t.data["treatment_history"] = history
+    return t
+
+
+# --- Serializer errors -> issues ----------------------------------------------------------------
+
+
+def _error_messages(errors, path=()):
+    """(field path, message) for every message of a DRF error structure."""
+    if isinstance(errors, dict):
+        for key, value in errors.items():
+            yield from _error_messages(value, (*path, str(key)))
+    elif isinstance(errors, list | tuple):
+        if all(isinstance(e, str) for e in errors):
+            for message in errors:
+                yield path, str(message)
+        else:
+            for index, value in enumerate(errors):
+                if value:
+                    yield from _error_messages(value, (*path, str(index)))
+    elif errors:
+        yield path, str(errors)
+
+
+def serializer_issues(t: Translation, errors) -> list[Issue]:
+    issues = []
+    for path, message in _error_messages(errors):
+        path = tuple(p for p in path if p != "non_field_errors")
+        if any(path[: len(s)] == s for s in t.suppressed):
+            continue
+        code = "required" if message == "This field is required." else "invalid"
+        issues.append(Issue(message, t.expression_for(path), code))
+    return issues
+
+
+# --- The service ------------------------------------------------------------------------------
+
+
+def fhir_intake_submit(*, body: object, submitted_by) -> SubmittedIntake:
+    """Validate a Bundle as the JSON API would and store it with ``intake_submit``."""
+    try:
+        t = bundle_to_submission(body)
+    except (AttributeError, TypeError, ValueError, KeyError, IndexError) as exc:
+        # A Bundle shape the translation did not foresee is still the client's input: a 400.
+        log.warning("fhir_import_unreadable", error=type(exc).__name__)
+        raise FHIRImportError(
+            [Issue("The Bundle could not be read as an intake.", ("Bundle",), "structure")]
+        ) from None
+    serializer = IntakeSubmissionSerializer(data=t.data)
+    valid = serializer.is_valid()
+    issues = t.issues + ([] if valid else serializer_issues(t, serializer.errors))
+    if issues:
+        raise FHIRImportError(issues)
+    with transaction.atomic():
+        return intake_submit(
+            data=serializer.validated_data, source="api", submitted_by=submitted_by
+        )

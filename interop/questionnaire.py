@@ -1,0 +1,233 @@
+"""Each instrument of ``intake.questionnaires`` as a FHIR R4B Questionnaire, and the answer
+vocabulary shared by the export (QuestionnaireResponse) and the import.
+
+The instrument data is the single source: item keys become ``linkId``s, LOINC item codes become
+``item.code``, options become ``answerOption``s and ``show_if`` becomes ``enableWhen``.
+
+Answers
+-------
+* ``choice`` items are FHIR ``choice`` items answered with a Coding: the option's LOINC answer
+  code (``LA…``) where clinical.md §4 verified one, otherwise our published integer code in
+  ``CS_ANSWER`` (``"0"``, ``"1"``, …). Every option Coding carries the ``ordinalValue``
+  extension with that integer, so a reader gets the score without our code system.
+* ``yes_no`` items are ``boolean`` items answered with ``valueBoolean``.
+* ``count`` items are ``integer`` items (``minValue``/``maxValue`` extensions) answered with
+  ``valueInteger``.
+
+Skip logic
+----------
+An item condition (``{"item": "q2", "equals": true}``) is an ``enableWhen`` on the controlling
+item. The patient condition of PHQ-15 ``q4`` (not asked when sex at birth is male) has no
+item to point at, so it is an SDC ``enableWhenExpression`` (FHIRPath over ``%patient``, reading
+our sex-at-birth extension); a patient whose sex at birth is unknown is asked, as in the API.
+
+Stems and section lead-ins (``preamble``) are ``display`` items placed before the first item
+they introduce; hints are ``display`` children shown as a fly-over. Neither is answered.
+"""
+
+from __future__ import annotations
+
+from fhir.resources.R4B.codeableconcept import CodeableConcept
+from fhir.resources.R4B.coding import Coding
+from fhir.resources.R4B.expression import Expression
+from fhir.resources.R4B.extension import Extension
+from fhir.resources.R4B.questionnaire import (
+    Questionnaire,
+    QuestionnaireItem,
+    QuestionnaireItemAnswerOption,
+    QuestionnaireItemEnableWhen,
+)
+
+from intake.questionnaires import (
+    Instrument,
+    Item,
+    ItemCondition,
+    Option,
+    PatientCondition,
+    get_instrument,
+)
+from interop.codes import (
+    CS_ANSWER,
+    EXT_ENABLE_WHEN_EXPRESSION,
+    EXT_ITEM_CONTROL,
+    EXT_MAX_VALUE,
+    EXT_MIN_VALUE,
+    EXT_ORDINAL_VALUE,
+    EXT_SEX_AT_BIRTH,
+    ITEM_CONTROL,
+    LOINC,
+    questionnaire_url,
+)
+
+PUBLISHER = "TRD intake screening service"
+ITEM_TYPES = {"choice": "choice", "yes_no": "boolean", "count": "integer"}
+
+
+def questionnaire_canonical(instrument: Instrument) -> str:
+    """``url|version``, what a QuestionnaireResponse's ``questionnaire`` points at."""
+    return f"{questionnaire_url(instrument.key)}|{instrument.version}"
+
+
+def computable_name(instrument: Instrument) -> str:
+    """``phq9`` -> ``PHQ9``, ``audit_c`` -> ``AUDIT_C`` (FHIR's computable-name pattern)."""
+    return instrument.key.upper()
+
+
+# --- Answer codings -------------------------------------------------------------------------
+
+
+def option_coding(option: Option) -> Coding:
+    """The Coding of a ``choice`` option: LOINC answer code if verified, else our code."""
+    ordinal = Extension(url=EXT_ORDINAL_VALUE, valueDecimal=int(option.value))
+    if option.loinc:
+        return Coding(system=LOINC, code=option.loinc, display=option.label, extension=[ordinal])
+    return Coding(
+        system=CS_ANSWER, code=str(option.value), display=option.label, extension=[ordinal]
+    )
+
+
+def answer_fields(item: Item, value: int | bool) -> dict:
+    """The ``value[x]`` of a QuestionnaireResponse answer for a stored API answer."""
+    if item.kind == "yes_no":
+        return {"valueBoolean": value}
+    if item.kind == "count":
+        return {"valueInteger": value}
+    for option in item.options:
+        if option.value == value and type(option.value) is type(value):
+            return {"valueCoding": option_coding(option)}
+    raise ValueError(f"{item.key}: stored answer is not one of the item's options")
+
+
+class AnswerCodeError(ValueError):
+    """A Coding that names none of the item's answer options (the message is safe to show)."""
+
+
+def option_value_for_coding(item: Item, system: str | None, code: str | None) -> int | bool:
+    """Our answer code for a Coding answer: LOINC answer code or ``CS_ANSWER`` code."""
+    for option in item.options:
+        if system == LOINC and option.loinc and code == option.loinc:
+            return option.value
+        if system == CS_ANSWER and code == _answer_code(option.value):
+            return option.value
+    allowed = ", ".join(
+        f"{LOINC}|{o.loinc}" if o.loinc else f"{CS_ANSWER}|{_answer_code(o.value)}"
+        for o in item.options
+    )
+    raise AnswerCodeError(f"Unknown answer code. Use one of: {allowed}.")
+
+
+def _answer_code(value: int | bool) -> str:
+    return str(value).lower()  # 2 -> "2", True -> "true"
+
+
+# --- Questionnaire --------------------------------------------------------------------------
+
+
+def _display(link_id: str, text: str, *, flyover: bool = False) -> QuestionnaireItem:
+    extension = None
+    if flyover:
+        control = CodeableConcept(
+            coding=[Coding(system=ITEM_CONTROL, code="flyover", display="Fly-over")]
+        )
+        extension = [Extension(url=EXT_ITEM_CONTROL, valueCodeableConcept=control)]
+    return QuestionnaireItem(linkId=link_id, text=text, type="display", extension=extension)
+
+
+def _enable_when(instrument: Instrument, condition: ItemCondition) -> QuestionnaireItemEnableWhen:
+    controller = instrument.item(condition.item)
+    if isinstance(condition.equals, bool):
+        answer = {"answerBoolean": condition.equals}
+    else:
+        answer = answer_fields(controller, condition.equals)
+        answer = {"answerCoding": answer["valueCoding"]}
+    return QuestionnaireItemEnableWhen(question=condition.item, operator="=", **answer)
+
+
+def _patient_condition_expression(condition: PatientCondition) -> Extension:
+    if condition.patient_field != "sex_at_birth":  # the only patient condition in use
+        raise ValueError(f"no FHIR mapping for patient field {condition.patient_field!r}")
+    fhirpath = (
+        f"%patient.extension.where(url = '{EXT_SEX_AT_BIRTH}' "
+        f"and value = '{condition.not_equals}').empty()"
+    )
+    return Extension(
+        url=EXT_ENABLE_WHEN_EXPRESSION,
+        valueExpression=Expression(
+            language="text/fhirpath",
+            expression=fhirpath,
+            description=condition.describe().capitalize(),
+        ),
+    )
+
+
+def _question(instrument: Instrument, item: Item) -> QuestionnaireItem:
+    fields: dict = {
+        "linkId": item.key,
+        "text": item.text,
+        "type": ITEM_TYPES[item.kind],
+        "required": item.required,
+        "repeats": False,
+    }
+    if item.loinc:
+        fields["code"] = [Coding(system=LOINC, code=item.loinc, display=item.text)]
+    if item.kind == "choice":
+        fields["answerOption"] = [
+            QuestionnaireItemAnswerOption(valueCoding=option_coding(option))
+            for option in item.options
+        ]
+    extensions = []
+    if item.kind == "count":
+        extensions += [
+            Extension(url=EXT_MIN_VALUE, valueInteger=item.min_value),
+            Extension(url=EXT_MAX_VALUE, valueInteger=item.max_value),
+        ]
+    if isinstance(item.show_if, ItemCondition):
+        fields["enableWhen"] = [_enable_when(instrument, item.show_if)]
+    elif isinstance(item.show_if, PatientCondition):
+        extensions.append(_patient_condition_expression(item.show_if))
+    if extensions:
+        fields["extension"] = extensions
+    if item.hint:
+        fields["item"] = [_display(f"{item.key}-hint", item.hint, flyover=True)]
+    return QuestionnaireItem(**fields)
+
+
+def _items(instrument: Instrument) -> list[QuestionnaireItem]:
+    items: list[QuestionnaireItem] = []
+    if instrument.stem:
+        items.append(_display("stem", instrument.stem))
+    previous_preamble = None
+    for item in instrument.items:
+        if item.preamble and item.preamble != previous_preamble:
+            preamble = _display(f"{item.key}-preamble", item.preamble)
+            if isinstance(item.show_if, ItemCondition):  # shown with the items it introduces
+                preamble.enableWhen = [_enable_when(instrument, item.show_if)]
+            items.append(preamble)
+        previous_preamble = item.preamble
+        items.append(_question(instrument, item))
+    return items
+
+
+def instrument_questionnaire(instrument: Instrument | str) -> Questionnaire:
+    """The FHIR R4B Questionnaire of one instrument."""
+    if isinstance(instrument, str):
+        instrument = get_instrument(instrument)
+    code = None
+    if instrument.loinc_panel:
+        code = [Coding(system=LOINC, code=instrument.loinc_panel, display=instrument.name)]
+    return Questionnaire(
+        id=instrument.key.replace("_", "-"),
+        url=questionnaire_url(instrument.key),
+        version=instrument.version,
+        name=computable_name(instrument),
+        title=f"{instrument.name} ({instrument.short_name})",
+        status="active",
+        subjectType=["Patient"],
+        publisher=PUBLISHER,
+        description=(
+            f"{instrument.name}. Time frame: {instrument.timeframe}. Source: {instrument.source}."
+        ),
+        copyright=instrument.licence,
+        code=code,
+        item=_items(instrument),
+    )

@@ -1,0 +1,37 @@
+"""OpenAPI post-processing: the error responses every v1 operation can give, documented once.
+
+DRF answers 401 without credentials, 403 without the role, 429 when throttled, 400 for bad
+parameters or bodies, and 404 for an unknown id or a page past the end of a list. Views
+document their specific responses; this hook adds the common ones they did not.
+"""
+
+ERROR_BODY = {
+    "type": "object",
+    "description": 'DRF\'s error shape: {"detail": "..."} or an object keyed by field path '
+    "whose values are lists of messages, nested as the input is nested.",
+    "additionalProperties": True,
+}
+COMMON = {
+    "400": "Invalid input or parameters: an object keyed by field path.",
+    "401": "No or invalid credentials.",
+    "403": "Authenticated without the needed role.",
+    "429": "Rate-limited; retry after the number of seconds in the Retry-After header.",
+}
+
+
+def _error(description):
+    return {"description": description, "content": {"application/json": {"schema": ERROR_BODY}}}
+
+
+def add_common_error_responses(result, generator, request, public):
+    for path, operations in result.get("paths", {}).items():
+        for method, operation in operations.items():
+            if method not in {"get", "post", "put", "patch", "delete"}:
+                continue
+            responses = operation.setdefault("responses", {})
+            for code, description in COMMON.items():
+                responses.setdefault(code, _error(description))
+            params = {p.get("name") for p in operation.get("parameters", [])}
+            if "{" in path or "page" in params:
+                responses.setdefault("404", _error("Not found (or a page past the end)."))
+    return result

@@ -1,0 +1,105 @@
+"""Right of access and right to erasure for a patient's data (HIPAA access; GDPR-style erasure).
+
+Both are run by a named staff member and audited. Erasure removes everything that identifies
+the person (name, contact details, external id, birth date, postal code, drafts, free text
+staff wrote about them) and keeps the non-identifying screening record (age at intake, sex at
+birth, state, answers, scores, flags, stages), so service statistics stay whole.
+"""
+
+import copy
+
+from django.apps import apps
+from django.db import transaction
+from django.utils import timezone
+
+from intake.api import intake_detail
+from intake.crypto import blind_index
+from intake.models import Patient
+from ops.audit import record_access, record_change, service_write
+
+ERASED_TEXT = "[erased]"
+IDENTIFYING_FIELDS = (
+    "external_id",
+    "given_name",
+    "family_name",
+    "birth_date",
+    "email",
+    "phone",
+    "postal_code",
+)
+
+
+class PatientNotFound(LookupError):
+    pass
+
+
+def find_patient(*, patient_id=None, external_id=None, email=None) -> Patient:
+    """One patient by id, or by the blind index of an exact external id or email."""
+    qs = Patient.objects.all()
+    if patient_id:
+        qs = qs.filter(pk=patient_id)
+    elif external_id:
+        qs = qs.filter(external_id_index=blind_index("external_id", external_id))
+    elif email:
+        qs = qs.filter(email_index=blind_index("email", email))
+    else:
+        raise PatientNotFound("Name the patient by id, external id or email.")
+    matches = list(qs[:2])
+    if len(matches) != 1:
+        raise PatientNotFound(
+            "No single patient matches."
+            if not matches
+            else "More than one patient matches; use the patient id."
+        )
+    return matches[0]
+
+
+def patient_export(*, patient: Patient, by) -> dict:
+    """Everything held about the patient, as the API shows it to a clinician (audited)."""
+    intakes = patient.intakes.order_by("submitted_at")
+    record_access(patient, user=by, view="export_patient")
+    return {
+        "patient_id": str(patient.pk),
+        "exported_at": timezone.now().isoformat(),
+        "erased_at": patient.erased_at.isoformat() if patient.erased_at else None,
+        "intakes": [intake_detail(intake, by) for intake in intakes],
+    }
+
+
+def _blank_free_text(model_label: str, text_field: str, **filters) -> int:
+    """Replace staff free text about the patient in another app's table, if it is installed."""
+    try:
+        model = apps.get_model(model_label)
+    except LookupError:
+        return 0
+    return model.objects.filter(**filters).update(**{text_field: ERASED_TEXT})
+
+
+def patient_erase(*, patient: Patient, by) -> dict:
+    """Erase identifying data in one transaction with its audit row; idempotent."""
+    with transaction.atomic():
+        patient = Patient.objects.select_for_update().get(pk=patient.pk)
+        before = copy.copy(patient)
+        for field in IDENTIFYING_FIELDS:
+            setattr(patient, field, None)
+        patient.erased_at = patient.erased_at or timezone.now()
+        with service_write():
+            patient.save()
+        intake_ids = list(patient.intakes.values_list("pk", flat=True))
+        counts = {
+            "intakes_kept": len(intake_ids),
+            "drafts_erased": apps.get_model("intake", "IntakeDraft")
+            .objects.filter(submitted_intake__in=intake_ids)
+            .update(data={}),
+            "amendments_erased": apps.get_model("intake", "Amendment")
+            .objects.filter(intake__in=intake_ids)
+            .update(reason=ERASED_TEXT, changes={"erased": True}),
+            "case_notes_erased": _blank_free_text(
+                "screening.CaseNote", "text", case__intake__in=intake_ids
+            ),
+            "referral_notes_erased": _blank_free_text(
+                "referrals.Referral", "note", intake__in=intake_ids
+            ),
+        }
+        record_change(before=before, after=patient, actor=by, event="erasure", **counts)
+    return counts

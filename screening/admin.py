@@ -1,0 +1,522 @@
+"""The clinician review in the admin: the case queue, the case page and the review workflow.
+
+* Queue (``/admin/screening/case/``): urgent first, then the highest flag level, then oldest;
+  a constant number of queries per page (``selectors.case_queue``), no full result count.
+* Case page (the case's "change" page, read-only): everything a clinician needs to review the
+  intake, with the workflow's buttons; each view is an audit ``access`` entry.
+* Workflow: buttons post to ``<case>/review/<action>/``, which calls a service in
+  ``screening.review`` and reports its message. Nothing here writes a case directly.
+* Search: one box, posted. A patient's email or external id is resolved through the blind
+  index and only the patients' opaque ids go into the redirect; a case id (or its first 8
+  characters) comes back as ``?q=<id>``. PHI never appears in a URL or a request log.
+"""
+
+import operator
+import re
+import uuid
+from datetime import timedelta
+from functools import reduce
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
+from django.http import HttpResponseNotAllowed, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import NoReverseMatch, path, reverse
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.http import urlencode
+from django.utils.safestring import mark_safe
+
+from intake.crypto import blind_index
+from intake.models import Patient
+from ops.audit import record_access
+from screening import review, selectors
+from screening.api_sections import FLAG_CODES
+from screening.models import LEVELS, Case, CaseStatus
+from screening.selectors import REVIEW_TARGET
+
+SHORT_ID = re.compile(r"^[0-9a-f]{8,32}$")
+
+
+def case_id_query(term: str) -> Q | None:
+    """A full case id, or the first 8+ hex characters of one (as the queue shows it)."""
+    term = term.strip().lower()
+    try:
+        return Q(pk=uuid.UUID(term))
+    except ValueError:
+        pass
+    compact = term.replace("-", "")
+    if not SHORT_ID.match(compact):
+        return None
+    low = uuid.UUID(compact.ljust(32, "0"))
+    high = uuid.UUID(compact.ljust(32, "f"))
+    return Q(pk__gte=low, pk__lte=high)  # a range: served by the primary key's index
+
+
+def patients_by_contact(term: str) -> list[str]:
+    """Ids of the patients whose email or external id is exactly ``term`` (blind index)."""
+    email, external_id = blind_index("email", term), blind_index("external_id", term)
+    if not (email or external_id):
+        return []
+    return [
+        str(pk)
+        for pk in Patient.objects.filter(
+            Q(email_index=email) | Q(external_id_index=external_id)
+        ).values_list("pk", flat=True)[:20]
+    ]
+
+
+def duration_words(delta: timedelta) -> str:
+    minutes = int(delta.total_seconds() // 60)
+    days, minutes = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(minutes, 60)
+    if days:
+        return f"{days} d {hours} h"
+    if hours:
+        return f"{hours} h {minutes} min"
+    return f"{minutes} min"
+
+
+def words(code: str) -> str:
+    return code.replace("_", " ")
+
+
+# --- Queue filters -------------------------------------------------------------------------
+
+
+class StatusFilter(admin.SimpleListFilter):
+    """Open cases (new or in review) unless another status is chosen."""
+
+    title = "status"
+    parameter_name = "status"
+    DEFAULT = "open"
+
+    def lookups(self, request, model_admin):
+        return [("open", "Open (new or in review)"), *CaseStatus.choices, ("all", "All")]
+
+    def queryset(self, request, queryset):
+        value = self.value() or self.DEFAULT
+        if value == "all":
+            return queryset
+        if value == "open":
+            return selectors.open_cases(queryset)
+        return queryset.filter(status=value)
+
+    def choices(self, changelist):
+        current = self.value() or self.DEFAULT
+        for lookup, title in self.lookup_choices:
+            yield {
+                "selected": current == lookup,
+                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
+                "display": title,
+            }
+
+
+class FlagFilter(admin.SimpleListFilter):
+    title = "flag"
+    parameter_name = "flag"
+
+    def lookups(self, request, model_admin):
+        return [(code, selectors.flag_label(code)) for code in FLAG_CODES]
+
+    def queryset(self, request, queryset):
+        if self.value() in FLAG_CODES:
+            return selectors.cases_with_flag(queryset, self.value())
+        return queryset
+
+
+class LevelFilter(admin.SimpleListFilter):
+    title = "highest flag level"
+    parameter_name = "level"
+
+    def lookups(self, request, model_admin):
+        return [(level, level) for level in LEVELS]
+
+    def queryset(self, request, queryset):
+        if self.value() in LEVELS:
+            return selectors.cases_at_level(queryset, self.value())
+        return queryset
+
+
+class AssigneeFilter(admin.SimpleListFilter):
+    title = "assigned"
+    parameter_name = "assigned"
+
+    def lookups(self, request, model_admin):
+        return [("me", "Assigned to me"), ("none", "Unassigned")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "me":
+            return queryset.filter(assigned_to=request.user)
+        if self.value() == "none":
+            return queryset.filter(assigned_to__isnull=True)
+        return queryset
+
+
+class WaitingFilter(admin.SimpleListFilter):
+    title = "waiting"
+    parameter_name = "waiting"
+
+    def lookups(self, request, model_admin):
+        return [("24h", "Longer than 24 hours")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "24h":
+            return selectors.cases_waiting_longer_than(queryset, REVIEW_TARGET)
+        return queryset
+
+
+class PatientFilter(admin.SimpleListFilter):
+    """Set only by the patient lookup (POST): cases of the patients it found (opaque ids).
+    Shown in the sidebar only while active, so it can be cleared."""
+
+    title = "patient"
+    parameter_name = "patient"
+
+    def lookups(self, request, model_admin):
+        value = request.GET.get(self.parameter_name)
+        return [(value, "The patient you looked up")] if value else []
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if not value:
+            return queryset
+        ids = []
+        for part in value.split(","):
+            try:
+                ids.append(uuid.UUID(part))
+            except ValueError:
+                continue
+        return queryset.filter(intake__patient_id__in=ids)
+
+
+# --- The admin -----------------------------------------------------------------------------
+
+
+@admin.register(Case)
+class CaseAdmin(admin.ModelAdmin):
+    list_display = (
+        "case_ref",
+        "patient",
+        "flag_badges",
+        "phq9",
+        "thase_rush",
+        "maudsley",
+        "status_badge",
+        "assignee",
+        "waiting",
+    )
+    list_display_links = ("case_ref",)
+    list_filter = (
+        StatusFilter,
+        LevelFilter,
+        FlagFilter,
+        AssigneeFilter,
+        WaitingFilter,
+        PatientFilter,
+    )
+    list_select_related = ("intake__patient", "assigned_to")
+    list_per_page = 50
+    list_max_show_all = 200
+    show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER
+    ordering = ("-urgent", "priority", "opened_at", "id")
+    search_fields = ("id",)  # get_search_results below does the work
+    search_help_text = (
+        "A case id (or its first 8 characters), or a patient's exact email or external id. "
+        "The search is posted: an email or external id never appears in the address bar."
+    )
+    actions = None
+    change_list_template = "admin/screening/case/change_list.html"
+    case_page_template = "admin/screening/case/case_page.html"
+
+    # --- permissions: review happens through the workflow, never the generic form -------
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    # --- the queue ----------------------------------------------------------------------
+
+    def get_queryset(self, request):
+        return selectors.case_queue()
+
+    def get_search_results(self, request, queryset, search_term):
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        patient_ids = patients_by_contact(term)
+        conditions = [
+            condition
+            for condition in (
+                case_id_query(term),
+                Q(intake__patient_id__in=patient_ids) if patient_ids else None,
+            )
+            if condition is not None
+        ]
+        if not conditions:
+            return queryset.none(), False
+        # Each alone is an index lookup; OR-ing in the patient join only when a patient matched.
+        return queryset.filter(reduce(operator.or_, conditions)), False
+
+    def changelist_view(self, request, extra_context=None):
+        self._now = timezone.now()
+        self._today = timezone.localdate()
+        extra_context = {
+            "title": "Review queue",
+            "is_nav_sidebar_enabled": False,  # the queue needs the width
+            **(extra_context or {}),
+            "search_url": reverse("admin:screening_case_search"),
+            "case_id_term": _case_id_term(request.GET.get("q", "")),
+            "patient_filter_active": bool(request.GET.get(PatientFilter.parameter_name)),
+        }
+        return super().changelist_view(request, extra_context)
+
+    def _clock(self):
+        return getattr(self, "_now", None) or timezone.now()
+
+    @admin.display(description="Case")
+    def case_ref(self, case):
+        marker = ""
+        if case.needs_acknowledgement:
+            marker = mark_safe(' <span class="rq-tag rq-tag--alert">not acknowledged</span>')
+        return format_html("<code>{}</code>{}", str(case.pk)[:8], marker)
+
+    @admin.display(description="Patient")
+    def patient(self, case):
+        patient = case.intake.patient
+        today = getattr(self, "_today", None) or timezone.localdate()
+        age = patient.age_on(today)
+        if age is None:  # birth date erased on request: the age recorded at intake remains
+            age = case.intake.age_years
+        return f"{patient.display_name}, {age}"
+
+    @admin.display(description="Flags")
+    def flag_badges(self, case):
+        flags = selectors.queue_flags(case)
+        if not flags:
+            return "—"
+        return format_html_join(
+            " ",
+            '<span class="rq-flag rq-flag--{}" title="{} level">{}</span>',
+            ((f.level, f.level, selectors.flag_label(f.code)) for f in flags),
+        )
+
+    def _summary(self, case) -> dict:
+        return getattr(case, "screening_summary", None) or {}
+
+    @admin.display(description="PHQ-9")
+    def phq9(self, case):
+        summary = self._summary(case)
+        if summary.get("run_status") == "failed":
+            return mark_safe('<span class="rq-tag rq-tag--alert">screening failed</span>')
+        if summary.get("phq9_total") in (None, ""):
+            return mark_safe('<span class="rq-muted">pending</span>')
+        return format_html(
+            '<strong>{}</strong> <span class="rq-muted">{}</span>',
+            summary["phq9_total"],
+            words(summary.get("phq9_severity") or ""),
+        )
+
+    @admin.display(description="Thase\u2013Rush")
+    def thase_rush(self, case):
+        return self._summary(case).get("thase_rush_stage") or "—"
+
+    @admin.display(description="Maudsley")
+    def maudsley(self, case):
+        summary = self._summary(case)
+        band = summary.get("maudsley_band")
+        if not band:
+            return "—"
+        if band == "not_applicable":
+            return mark_safe('<span class="rq-muted">n/a</span>')
+        return f"{band} ({summary.get('maudsley_total')})"
+
+    @admin.display(description="Status", ordering="status")
+    def status_badge(self, case):
+        return format_html(
+            '<span class="rq-status rq-status--{}">{}</span>',
+            case.status,
+            case.get_status_display(),
+        )
+
+    @admin.display(description="Assigned to")
+    def assignee(self, case):
+        return case.assigned_to.get_username() if case.assigned_to_id else "—"
+
+    @admin.display(description="Waiting", ordering="opened_at")
+    def waiting(self, case):
+        now = self._clock()
+        text = duration_words(selectors.waited(case, now))
+        if not case.is_open:
+            return format_html('<span class="rq-muted" title="time to decision">{}</span>', text)
+        if selectors.overdue_at(case, now):
+            return format_html('<span class="rq-overdue">{}<br>overdue</span>', text)
+        return text
+
+    # --- URLs ---------------------------------------------------------------------------
+
+    def get_urls(self):
+        wrap = self.admin_site.admin_view
+        return [
+            path("search/", wrap(self.search_view), name="screening_case_search"),
+            path(
+                "<path:object_id>/review/<slug:action>/",
+                wrap(self.review_action_view),
+                name="screening_case_review",
+            ),
+            *super().get_urls(),
+        ]
+
+    def search_view(self, request):
+        """POST ``q``: a case id goes back to the queue as ``?q=<id>``; an email or external id
+        is resolved through the blind index, and only the patients' opaque ids go into the
+        redirect, so the term itself is never in a URL (nor in the request log)."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        changelist = reverse("admin:screening_case_changelist")
+        term = request.POST.get("q", "").strip()
+        if not term:
+            return HttpResponseRedirect(changelist)
+        ids = patients_by_contact(term)  # first: a numeric MRN may look like a case id
+        if ids:
+            return HttpResponseRedirect(f"{changelist}?status=all&patient={','.join(ids)}")
+        if case_id_query(term) is not None:
+            return HttpResponseRedirect(f"{changelist}?{urlencode({'status': 'all', 'q': term})}")
+        messages.warning(request, "No case id, and no patient with that email or external id.")
+        return HttpResponseRedirect(changelist)
+
+    # --- the case page ------------------------------------------------------------------
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        if request.method not in ("GET", "HEAD"):
+            return HttpResponseNotAllowed(["GET"])  # changes go through review/<action>/
+        try:
+            case = selectors.case_for_page(object_id)
+        except ValidationError:
+            case = None
+        if case is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if not self.has_view_permission(request, case):
+            raise PermissionDenied
+        record_access(case, user=request.user, view="case page")
+        page = selectors.case_page(case)
+        can_review = self.has_change_permission(request, case)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": f"Case {str(case.pk)[:8]}",
+            "is_nav_sidebar_enabled": False,
+            "subtitle": page.patient.display_name,
+            "page": page,
+            "case": case,
+            "now": timezone.now(),
+            "overdue": selectors.overdue_at(case, timezone.now()),
+            "waited": duration_words(selectors.waited(case, timezone.now())),
+            "can_review": can_review,
+            "can_note": request.user.has_perm(review.NOTE_PERMISSION),
+            "moves": review.available_moves(case) if can_review else [],
+            "chart_data": selectors.trend_chart_data(page.trend),
+            "history": selectors.case_history(case),
+            "access": selectors.case_access_history(case),
+            "find_providers_url": _find_providers_url(case),
+            "access_by_user_url": _url_or_none("admin:access_by_user"),
+            "support_resources": selectors.support_resources(),
+            **(extra_context or {}),
+        }
+        context["urls"] = {
+            action: reverse("admin:screening_case_review", args=[case.pk, action])
+            for action in (
+                "start_review",
+                "refer",
+                "close",
+                "dismiss",
+                "acknowledge",
+                "assign_to_me",
+                "note",
+            )
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, self.case_page_template, context)
+
+    # --- the workflow -------------------------------------------------------------------
+
+    def review_action_view(self, request, object_id, action):
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        try:
+            case = get_object_or_404(
+                Case.objects.select_related("assigned_to", "acknowledged_by", "status_changed_by"),
+                pk=object_id,
+            )
+        except ValidationError:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        needed = (
+            self.has_view_permission(request, case)
+            if action == "note"
+            else self.has_change_permission(request, case)
+        )
+        if not needed:
+            raise PermissionDenied
+        page = reverse("admin:screening_case_change", args=[case.pk])
+        post = request.POST
+        expected_status = post.get("expected_status") or None
+        by = request.user
+        try:
+            if action in ("start_review", "refer"):
+                service = getattr(review, f"case_{action}")
+                service(case=case, by=by, expected_status=expected_status)
+                done = {"start_review": "Review started.", "refer": "Case referred."}[action]
+            elif action in ("close", "dismiss"):
+                service = getattr(review, f"case_{action}")
+                service(
+                    case=case, by=by, reason=post.get("reason", ""), expected_status=expected_status
+                )
+                done = {"close": "Case closed.", "dismiss": "Case dismissed."}[action]
+            elif action == "acknowledge":
+                review.case_acknowledge(case=case, by=by)
+                done = "Urgent case acknowledged: escalation stopped."
+            elif action == "assign_to_me":
+                seen = post.get("expected_assignee", "")
+                review.case_assign_to_me(
+                    case=case, by=by, expected_assignee_id=int(seen) if seen.isdigit() else None
+                )
+                done = "Case assigned to you."
+            elif action == "note":
+                review.case_add_note(case=case, by=by, text=post.get("text", ""))
+                done = "Note added."
+                page += "#notes"
+            else:
+                messages.error(request, "Unknown action. Nothing was changed.")
+                return HttpResponseRedirect(page)
+        except review.AlreadyMoved as error:
+            messages.warning(request, str(error))
+        except review.ReviewError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, done)
+        return HttpResponseRedirect(page)
+
+
+def _case_id_term(term: str) -> str:
+    """The search box's value after a case-id search (anything else is never echoed)."""
+    term = term.strip()
+    return term if term and case_id_query(term) is not None else ""
+
+
+def _url_or_none(name: str, **kwargs) -> str | None:
+    try:
+        return reverse(name, kwargs=kwargs or None)
+    except NoReverseMatch:
+        return None
+
+
+def _find_providers_url(case) -> str | None:
+    """The referrals app's matching page for this case, once that app provides it."""
+    return _url_or_none("admin:referrals_case_matches", case_id=case.pk)

@@ -1,0 +1,653 @@
+"""Reads of the clinician review: the queue (constant queries per page) and the case page.
+
+The queue reads each case's current screening summary (PHQ-9 total and band, Thase-Rush
+stage, Maudsley band) from the current-ruleset run's JSON with one correlated subquery, and the
+current flags with one prefetch, so a page costs the same number of queries at 25 or 100 rows.
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.apps import apps
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import DatabaseError
+from django.db.models import Exists, JSONField, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.fields.json import KT
+from django.db.models.functions import JSONObject
+from django.utils import timezone
+
+from intake.medications import MEDICATIONS
+from intake.models import InstrumentResponse, Intake
+from intake.questionnaires import INSTRUMENTS, visible_items
+from ops.audit import ACCESS, access_history, entries_for, entries_for_objects
+from screening.models import (
+    LEVEL_RANK,
+    OPEN_STATUSES,
+    Case,
+    CaseNote,
+    Flag,
+    RunStatus,
+    ScreeningRun,
+)
+from screening.rules import RULESET_VERSION
+
+#: An open case waiting longer than this is overdue (and the "waiting > 24 h" filter).
+REVIEW_TARGET = timedelta(hours=24)
+#: PHI the queue never needs: left out of its query (and so never decrypted).
+_QUEUE_DEFERRED = (
+    "intake__safety",
+    "intake__care_preferences",
+    "intake__patient__email",
+    "intake__patient__phone",
+    "intake__patient__external_id",
+    "intake__patient__postal_code",
+    "intake__patient__email_index",
+    "intake__patient__external_id_index",
+)
+
+
+def words(code: str | None) -> str:
+    """A code as words: ``moderately_severe`` -> ``moderately severe``."""
+    return (code or "").replace("_", " ")
+
+
+def current_flags_q(prefix: str = "") -> Q:
+    """Flags of the current screening: the current ruleset's run's, or the submission's own."""
+    return Q(**{f"{prefix}run__isnull": True}) | Q(
+        **{f"{prefix}run__ruleset_version": RULESET_VERSION}
+    )
+
+
+def _current_run_summary() -> Subquery:
+    run = ScreeningRun.objects.filter(
+        intake=OuterRef("intake_id"), ruleset_version=RULESET_VERSION
+    ).annotate(
+        summary=JSONObject(
+            run_status="status",
+            phq9_total=KT("result__scores__phq9__total"),
+            phq9_severity=KT("result__scores__phq9__severity"),
+            thase_rush_stage=KT("result__trd__thase_rush_stage"),
+            maudsley_band=KT("result__trd__maudsley__band"),
+            maudsley_total=KT("result__trd__maudsley__total"),
+        )
+    )
+    return Subquery(run.values("summary")[:1], output_field=JSONField())
+
+
+def case_queue() -> QuerySet[Case]:
+    """Every case, ready for the queue's columns (filter and order on top of it)."""
+    flags = (
+        Flag.objects.filter(current_flags_q())
+        .only("id", "intake_id", "run_id", "code", "level")
+        .order_by()
+    )  # Flag's default ordering would join and sort by intake for nothing
+    return (
+        Case.objects.select_related("intake__patient", "assigned_to")
+        .defer(*_QUEUE_DEFERRED)
+        .annotate(screening_summary=_current_run_summary())
+        .prefetch_related(Prefetch("intake__flags", queryset=flags, to_attr="current_flags"))
+    )
+
+
+def queue_flags(case: Case) -> list[Flag]:
+    """The case's current flags, one per code, most pressing first."""
+    flags = getattr(case.intake, "current_flags", None)
+    if flags is None:
+        flags = list(case.intake.flags.filter(current_flags_q()))
+    by_code: dict[str, Flag] = {}
+    for flag in flags:  # a run's flag replaces the submission's flag of the same code
+        if flag.code not in by_code or flag.run_id is not None:
+            by_code[flag.code] = flag
+    return sorted(by_code.values(), key=lambda f: (LEVEL_RANK[f.level], f.code))
+
+
+# --- Queue filters -------------------------------------------------------------------------
+
+
+def open_cases(qs: QuerySet[Case]) -> QuerySet[Case]:
+    return qs.filter(status__in=OPEN_STATUSES)
+
+
+def cases_with_flag(qs: QuerySet[Case], code: str) -> QuerySet[Case]:
+    current = Flag.objects.filter(current_flags_q(), intake=OuterRef("intake_id"), code=code)
+    return qs.filter(Exists(current))
+
+
+def cases_at_level(qs: QuerySet[Case], level: str) -> QuerySet[Case]:
+    """Cases whose highest flag level is ``level`` (``Case.priority``)."""
+    return qs.filter(priority=LEVEL_RANK[level])
+
+
+def cases_waiting_longer_than(qs: QuerySet[Case], wait: timedelta, now=None) -> QuerySet[Case]:
+    now = now or timezone.now()
+    return open_cases(qs).filter(opened_at__lt=now - wait)
+
+
+def overdue_at(case: Case, now: datetime) -> bool:
+    """An open case past its review target, or an urgent one not acknowledged in time."""
+    if not case.is_open:
+        return False
+    if case.needs_acknowledgement and (
+        now - case.opened_at > timedelta(minutes=settings.URGENT_ACK_MINUTES)
+    ):
+        return True
+    return now - case.opened_at > REVIEW_TARGET
+
+
+def waited(case: Case, now: datetime) -> timedelta:
+    """How long the case waited: until now while open, until it was closed otherwise."""
+    end = now if case.is_open or not case.status_changed_at else case.status_changed_at
+    return max(end - case.opened_at, timedelta(0))
+
+
+# --- The case page -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AnsweredItem:
+    key: str
+    text: str
+    answer: str
+    value: Any
+    concerning: bool = False
+
+
+@dataclass(frozen=True)
+class InstrumentPanel:
+    key: str
+    name: str
+    score: dict
+    items: list[AnsweredItem]
+
+    @property
+    def severity(self) -> str:
+        return words(self.score.get("severity"))
+
+
+@dataclass(frozen=True)
+class FlagView:
+    code: str
+    level: str
+    label: str
+    summary: str
+    evidence: list[str]
+
+
+@dataclass(frozen=True)
+class TrialRow:
+    index: int
+    drug: str
+    drug_class: str
+    role: str
+    dose: float
+    dose_unit: str
+    minimum: float | None
+    dose_adequate: bool | None
+    weeks: float
+    adherence: str
+    outcome: str
+    current_episode: bool
+    counted: bool
+    status: str
+    reasons: list[str]
+    description: str
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_WORDS.get(self.status, words(self.status) or "not read")
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    intake_id: str
+    submitted_on: date
+    phq9: int | None
+    gad7: int | None
+    is_this_intake: bool
+    response: bool = False
+    remission: bool = False
+
+
+@dataclass
+class CasePage:
+    case: Case
+    intake: Intake
+    run: ScreeningRun | None
+    scores: dict
+    trd: dict | None
+    flags: list[Flag]
+    instruments: list[InstrumentPanel]
+    trials: list[TrialRow]
+    psychotherapy: list
+    neuromodulation: list
+    trend: list[TrendPoint]
+    notes: list[CaseNote]
+
+    @property
+    def patient(self):
+        return self.intake.patient
+
+    @property
+    def flag_views(self) -> list[FlagView]:
+        return [
+            FlagView(f.code, f.level, flag_label(f.code), f.summary, list(f.evidence or []))
+            for f in self.flags
+        ]
+
+    @property
+    def maudsley_band(self) -> str:
+        return words(((self.trd or {}).get("maudsley") or {}).get("band"))
+
+    @property
+    def maudsley_components(self) -> list[tuple[str, object]]:
+        components = ((self.trd or {}).get("maudsley") or {}).get("components") or {}
+        return [(words(name), points) for name, points in components.items()]
+
+    @property
+    def mgh_components(self) -> list[tuple[str, object]]:
+        components = ((self.trd or {}).get("mgh_s") or {}).get("components") or {}
+        return [(words(name), points) for name, points in components.items()]
+
+
+FLAG_LABELS = {
+    "suicide_risk": "Suicide risk",
+    "possible_trd": "Possible TRD",
+    "pseudo_resistance": "Pseudo-resistance",
+    "possible_bipolar": "Possible bipolar disorder",
+    "substance_use": "Substance use",
+    "eating_disorder": "Eating disorder",
+    "possible_ocd": "Possible OCD",
+    "possible_panic": "Possible panic disorder",
+    "possible_ptsd": "Possible PTSD",
+    "childhood_adversity": "Childhood adversity",
+    "anxiety": "Anxiety",
+    "somatic_symptoms": "Somatic symptoms",
+}
+
+
+def flag_label(code: str) -> str:
+    return FLAG_LABELS.get(code) or words(code).capitalize()
+
+
+REASON_WORDS = {
+    "dose_below_minimum": "dose below the minimum",
+    "duration_under_6_weeks": "under 6 weeks at that dose",
+    "inadequate_adherence": "not taken on most days",
+}
+STATUS_WORDS = {
+    "failed": "Counted: adequate trial, failed",
+    "inadequate": "Not counted: not an adequate trial",
+    "intolerant": "Not counted: stopped for side effects (intolerance)",
+    "too_early_to_tell": "Not counted: too early to tell",
+    "responded": "Not counted: responded",
+    "augmentation": "Augmentation: not counted toward the two (Maudsley augmentation point)",
+    "earlier_episode": "Not counted: earlier episode",
+}
+
+
+def _answer_label(item, value) -> str:
+    if value is None:
+        return "—"
+    if item.kind == "yes_no":
+        return "Yes" if value is True else "No"
+    if item.kind == "count":
+        return str(value)
+    for option in item.options:
+        if option.value == value:
+            return f"{value} · {option.label}"
+    return str(value)
+
+
+def _instrument_panels(intake: Intake, scores: dict) -> list[InstrumentPanel]:
+    panels = []
+    for response in intake.responses.all():
+        instrument = INSTRUMENTS.get(response.instrument)
+        score = scores.get(response.instrument) or {}
+        if instrument is None:
+            panels.append(InstrumentPanel(response.instrument, response.instrument, score, []))
+            continue
+        items = [
+            AnsweredItem(
+                key=item.key,
+                text=item.text,
+                value=response.answers.get(item.key),
+                answer=_answer_label(item, response.answers.get(item.key)),
+                concerning=(
+                    response.instrument == "phq9"
+                    and item.key == "q9"
+                    and bool(response.answers.get("q9"))
+                ),
+            )
+            for item in visible_items(
+                instrument, response.answers, sex_at_birth=intake.sex_at_birth
+            )
+        ]
+        panels.append(InstrumentPanel(instrument.key, instrument.name, score, items))
+    return panels
+
+
+def _trial_status(index: int, trd: dict) -> tuple[str, list[str], str]:
+    """(status, reasons, description) of one course from the TRD result."""
+    for review in trd.get("trials") or []:
+        if review.get("index") == index:
+            return (
+                review.get("status", ""),
+                list(review.get("reasons") or []),
+                review.get("description", ""),
+            )
+    if index in trd.get("failed_trials", []):
+        return "failed", [], ""
+    for inadequate in trd.get("inadequate_trials", []):
+        if inadequate.get("index") == index:
+            return "inadequate", list(inadequate.get("reasons") or []), ""
+    if index in trd.get("intolerant_trials", []):
+        return "intolerant", [], ""
+    if index in trd.get("augmentation_trials", []):
+        return "augmentation", [], ""
+    return "", [], ""
+
+
+def _trial_rows(intake: Intake, trd: dict | None) -> list[TrialRow]:
+    trd = trd or {}
+    failed = set(trd.get("failed_trials", []))
+    rows = []
+    for trial in intake.medication_trials.all():
+        med = MEDICATIONS.get(trial.medication)
+        dose = float(trial.max_daily_dose_mg)
+        minimum = med.min_adequate_daily_dose_mg if med else None
+        status, reasons, description = _trial_status(trial.position, trd)
+        rows.append(
+            TrialRow(
+                index=trial.position,
+                drug=med.name if med else trial.medication,
+                drug_class=med.drug_class if med else "",
+                role=med.role if med else "",
+                dose=dose,
+                dose_unit=med.dose_unit if med else "mg/day",
+                minimum=minimum,
+                dose_adequate=None if minimum is None else dose >= minimum,
+                weeks=float(trial.weeks_at_max_dose),
+                adherence=trial.get_adherence_display(),
+                outcome=trial.get_outcome_display(),
+                current_episode=trial.current_episode,
+                counted=trial.position in failed,
+                status=status,
+                reasons=[REASON_WORDS.get(r, r.replace("_", " ")) for r in reasons],
+                description=description,
+            )
+        )
+    return rows
+
+
+def _scores_of(run: ScreeningRun | None) -> dict:
+    if run is None or run.status != RunStatus.COMPLETE:
+        return {}
+    return run.result.get("scores") or {}
+
+
+def _total_from_answers(response: InstrumentResponse | None) -> int | None:
+    """A fallback total (sum of the scored items) for an intake not yet screened."""
+    if response is None or response.instrument not in INSTRUMENTS:
+        return None
+    instrument = INSTRUMENTS[response.instrument]
+    values = [response.answers.get(item.key) for item in instrument.scored_items]
+    if any(not isinstance(v, int) or isinstance(v, bool) for v in values):
+        return None
+    return sum(values)
+
+
+def symptom_trend(patient_id, *, this_intake_id=None) -> list[TrendPoint]:
+    """PHQ-9 and GAD-7 totals over every intake of one patient, oldest first, with response
+    (PHQ-9 at least 50 % below the first intake's) and remission (PHQ-9 under 5) marked on
+    the follow-ups."""
+    intakes = (
+        Intake.objects.filter(patient_id=patient_id)
+        .only("id", "submitted_at", "patient_id")
+        .order_by("submitted_at")
+        .prefetch_related(
+            Prefetch(
+                "screening_runs",
+                queryset=ScreeningRun.objects.filter(
+                    ruleset_version=RULESET_VERSION, status=RunStatus.COMPLETE
+                ).only("id", "intake_id", "status", "result"),
+                to_attr="current_runs",
+            ),
+            Prefetch(
+                "responses",
+                queryset=InstrumentResponse.objects.filter(instrument__in=["phq9", "gad7"]),
+                to_attr="mood_responses",
+            ),
+        )
+    )
+    points: list[TrendPoint] = []
+    baseline = None
+    for intake in intakes:
+        scores = _scores_of(intake.current_runs[0] if intake.current_runs else None)
+        responses = {r.instrument: r for r in intake.mood_responses}
+        phq9 = (scores.get("phq9") or {}).get("total")
+        if phq9 is None:
+            phq9 = _total_from_answers(responses.get("phq9"))
+        gad7 = (scores.get("gad7") or {}).get("total")
+        if gad7 is None:
+            gad7 = _total_from_answers(responses.get("gad7"))
+        follow_up = baseline is not None
+        if baseline is None and phq9 is not None:
+            baseline = phq9
+        points.append(
+            TrendPoint(
+                intake_id=str(intake.pk),
+                submitted_on=timezone.localdate(intake.submitted_at),
+                phq9=phq9,
+                gad7=gad7,
+                is_this_intake=intake.pk == this_intake_id,
+                response=bool(
+                    follow_up and phq9 is not None and baseline and phq9 <= baseline * 0.5
+                ),
+                remission=bool(follow_up and phq9 is not None and phq9 < 5),
+            )
+        )
+    return points
+
+
+def trend_chart_data(points: list[TrendPoint]) -> dict:
+    """The chart's data (rendered with json_script; static/screening/case_trend.js draws it)."""
+    return {
+        "labels": [p.submitted_on.isoformat() for p in points],
+        "phq9": [p.phq9 for p in points],
+        "gad7": [p.gad7 for p in points],
+        "response": [p.response for p in points],
+        "remission": [p.remission for p in points],
+        "current": [p.is_this_intake for p in points],
+    }
+
+
+def case_for_page(case_id) -> Case | None:
+    return (
+        Case.objects.select_related(
+            "intake__patient", "assigned_to", "acknowledged_by", "status_changed_by"
+        )
+        .prefetch_related(
+            "intake__responses",
+            "intake__medication_trials",
+            "intake__psychotherapy_trials",
+            "intake__neuromodulation",
+            Prefetch(
+                "intake__screening_runs",
+                queryset=ScreeningRun.objects.filter(ruleset_version=RULESET_VERSION),
+                to_attr="current_runs",
+            ),
+            Prefetch(
+                "intake__flags",
+                queryset=Flag.objects.filter(current_flags_q()).order_by("code"),
+                to_attr="current_flags",
+            ),
+            Prefetch("notes", queryset=CaseNote.objects.select_related("author")),
+        )
+        .filter(pk=case_id)
+        .first()
+    )
+
+
+def case_page(case: Case) -> CasePage:
+    """Everything the case page shows (``case`` from :func:`case_for_page`)."""
+    intake = case.intake
+    run = intake.current_runs[0] if intake.current_runs else None
+    scores = _scores_of(run)
+    trd = run.result.get("trd") if run and run.status == RunStatus.COMPLETE else None
+    return CasePage(
+        case=case,
+        intake=intake,
+        run=run,
+        scores=scores,
+        trd=trd,
+        flags=queue_flags(case),
+        instruments=_instrument_panels(intake, scores),
+        trials=_trial_rows(intake, trd),
+        psychotherapy=list(intake.psychotherapy_trials.all()),
+        neuromodulation=list(intake.neuromodulation.all()),
+        trend=symptom_trend(intake.patient_id, this_intake_id=intake.pk),
+        notes=list(case.notes.all()),
+    )
+
+
+# --- History and access on the case page --------------------------------------------------
+
+EVENT_WORDS = {
+    "start_review": "Started the review",
+    "refer": "Referred",
+    "close": "Closed",
+    "dismiss": "Dismissed",
+    "acknowledge": "Acknowledged the urgent case",
+    "assign_to_me": "Assigned the case to themself",
+    "note_added": "Added a note",
+}
+#: Diff fields worth a line in the history (the rest is bookkeeping).
+_HISTORY_FIELDS = {"status", "assigned_to", "closed_reason", "priority", "urgent"}
+
+
+@dataclass(frozen=True)
+class HistoryEvent:
+    when: datetime
+    who: str
+    what: str
+    details: tuple[str, ...] = ()
+
+
+def _detail_lines(changes: dict, users: dict[str, str]) -> tuple[str, ...]:
+    lines = []
+    for name in sorted(set(changes) & _HISTORY_FIELDS):
+        old, new = changes[name][0], changes[name][1]
+        if name == "status":
+            lines.append(f"status: {words(old)} → {words(new)}")
+        elif name == "assigned_to":
+            lines.append(f"assigned: {users.get(old, 'nobody')} → {users.get(new, 'nobody')}")
+        elif name == "closed_reason":
+            lines.append("reason recorded (shown on the case, masked in the audit log)")
+        else:
+            lines.append(f"{words(name)}: {old} → {new}")
+    return tuple(lines)
+
+
+def case_history(case: Case) -> list[HistoryEvent]:
+    """The case's life, oldest first: opened, notified, escalated (from its own fields) and
+    every audited change of the case and its notes (who, when, what)."""
+    events = [
+        HistoryEvent(
+            case.opened_at,
+            "system",
+            "Case opened" + (" (urgent: suicide-risk flag)" if case.urgent else ""),
+        )
+    ]
+    if case.notified_at:
+        events.append(HistoryEvent(case.notified_at, "system", "On-call clinicians notified"))
+    if case.escalated_at:
+        events.append(
+            HistoryEvent(case.escalated_at, "system", "Escalated: not acknowledged in time")
+        )
+    note_ids = [note.pk for note in case.notes.all()]
+    entries = list(
+        (
+            entries_for(case).exclude(action=ACCESS)
+            | entries_for_objects(CaseNote, note_ids).exclude(action=ACCESS)
+        )
+        .select_related("actor")
+        .order_by("timestamp")
+    )
+    user_ids = {
+        value
+        for entry in entries
+        for value in (entry.changes_dict.get("assigned_to") or ())
+        if value and str(value).isdigit()
+    }
+    users = (
+        {
+            str(pk): name
+            for pk, name in get_user_model()
+            .objects.filter(pk__in=user_ids)
+            .values_list("pk", "username")
+        }
+        if user_ids
+        else {}
+    )
+    for entry in entries:
+        event = (entry.additional_data or {}).get("event")
+        what = EVENT_WORDS.get(event) or f"{entry.get_action_display().capitalize()} " + (
+            "note" if entry.content_type.model == "casenote" else "case"
+        )
+        if event is None and entry.content_type.model == "case" and entry.action == 0:
+            continue  # the case's creation is the "Case opened" line
+        who = entry.actor.get_username() if entry.actor_id else "system"
+        events.append(
+            HistoryEvent(entry.timestamp, who, what, _detail_lines(entry.changes_dict, users))
+        )
+    return sorted(events, key=lambda e: e.when)
+
+
+@dataclass(frozen=True)
+class AccessRecord:
+    when: datetime
+    who: str
+    view: str
+
+
+def case_access_history(case: Case, *, limit: int = 50) -> list[AccessRecord]:
+    """Who looked at the case and when, newest first (the audit log's access entries)."""
+    return [
+        AccessRecord(
+            entry.timestamp,
+            entry.actor.get_username() if entry.actor_id else "system",
+            (entry.additional_data or {}).get("view", "view"),
+        )
+        for entry in access_history(case, limit=limit)
+    ]
+
+
+def support_resources(limit: int = 20) -> list[dict]:
+    """Peer support groups and crisis lines, if the referrals app provides them."""
+    try:  # looked up by name: screening never imports referrals (it sits above us)
+        model = apps.get_model("referrals", "SupportResource")
+    except LookupError:
+        return []
+    try:
+        rows = list(model.objects.all()[:limit])
+    except DatabaseError:  # an optional panel never breaks the case page
+        return []
+    return [
+        {
+            "name": getattr(r, "name", str(r)),
+            "url": getattr(r, "url", ""),
+            "audience": AUDIENCE_WORDS.get(getattr(r, "audience", ""), ""),
+            "format": FORMAT_WORDS.get(getattr(r, "format", ""), ""),
+        }
+        for r in rows
+    ]
+
+
+AUDIENCE_WORDS = {
+    "patient": "for patients",
+    "carer": "for carers",
+    "both": "for patients and carers",
+}
+FORMAT_WORDS = {"online": "online", "in_person": "in person", "both": "online or in person"}

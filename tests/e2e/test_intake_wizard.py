@@ -1,0 +1,242 @@
+"""The patient web intake in a real browser, with the keyboard only (no mouse clicks)."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from intake.models import Intake, IntakeDraft
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+class KeyboardUser:
+    """Drives a page the way a keyboard-only user does: focus, Tab, Space, arrows, Enter."""
+
+    def __init__(self, page):
+        self.page = page
+
+    def focused(self):
+        return self.page.evaluate(
+            "() => [document.activeElement.tagName, document.activeElement.id,"
+            " (document.activeElement.textContent || '').trim()]"
+        )
+
+    def tab(self, times=1):
+        for _ in range(times):
+            self.page.keyboard.press("Tab")
+
+    def choose(self, name, option_index):
+        """Pick the n-th answer of a radio group: Space on the first, or arrow down to it."""
+        radios = self.page.locator(f'input[type="radio"][name="{name}"]')
+        radios.first.focus()
+        if option_index == 0:
+            self.page.keyboard.press("Space")
+        else:
+            for _ in range(option_index):
+                self.page.keyboard.press("ArrowDown")
+        expect(radios.nth(option_index)).to_be_checked()
+
+    def type_into(self, field_id, text):
+        self.page.locator(f"#{field_id}").focus()
+        self.page.keyboard.type(text)
+
+    def pick(self, field_id, typed, expected_value):
+        """Choose in a <select> by typing the start of an option, as a keyboard user would."""
+        select = self.page.locator(f"#{field_id}")
+        select.focus()
+        self.page.keyboard.type(typed)
+        expect(select).to_have_value(expected_value)
+
+    def tick(self, field_id):
+        box = self.page.locator(f"#{field_id}")
+        box.focus()
+        self.page.keyboard.press("Space")
+        expect(box).to_be_checked()
+
+    def press(self, button_name, *, exact=True):
+        button = self.page.get_by_role("button", name=button_name, exact=exact).first
+        button.focus()
+        with self.page.expect_navigation():
+            self.page.keyboard.press("Enter")
+
+    def expect_step(self, number, heading):
+        expect(self.page.locator("#progress")).to_have_text(f"Step {number} of 11")
+        expect(self.page.locator("h1")).to_have_text(heading)
+        assert heading in self.page.title()
+
+
+def answer_phq9(user, item9=0):
+    for number, option in enumerate((2, 3, 1, 3, 1, 2, 2, 1), start=1):
+        user.choose(f"feeling-phq9__q{number}", option)
+    user.choose("feeling-phq9__q9", item9)
+
+
+def test_whole_wizard_by_keyboard_with_a_break_and_resume_in_another_browser(
+    live_server, new_context
+):
+    page = new_context().new_page()
+    user = KeyboardUser(page)
+    page.goto(f"{live_server.url}/intake/")
+    link = page.get_by_role("link", name="Start the questionnaire")
+    link.focus()
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/intake/questionnaire/welcome/$"))
+
+    # 1. Consent: Space ticks the box, Tab reaches "Agree and start", Enter presses it.
+    user.expect_step(1, "Welcome and consent")
+    user.tick("id_welcome-screening")
+    user.tab()
+    assert user.focused()[2] == "Agree and start"
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+
+    # 2. About you: an error first (keyboard focus goes to the summary), then fixed.
+    user.expect_step(2, "About you")
+    user.press("Continue")
+    assert page.title().startswith("Error: About you")
+    assert user.focused()[1] == "error-summary"
+    user.type_into("id_about-you-given_name", "Ada")
+    user.type_into("id_about-you-family_name", "Rivera")
+    user.type_into("id_about-you-birth_date", "03141986")
+    expect(page.locator("#id_about-you-birth_date")).to_have_value("1986-03-14")
+    user.choose("about-you-sex_at_birth", 0)
+    user.type_into("id_about-you-email", "ada@example.org")
+    user.pick("id_about-you-state", "New York", "NY")
+    user.type_into("id_about-you-postal_code", "10027")
+    user.tick("id_about-you-languages_0")
+    with page.expect_navigation():  # Enter in a text box continues (the default button)
+        page.keyboard.press("Enter")
+
+    # 3. How you have been feeling: PHQ-9 by arrow keys; GAD-7 left blank (optional).
+    user.expect_step(3, "How you have been feeling")
+    expect(page.locator("#section-cssrs_screen")).to_be_hidden()
+    answer_phq9(user, item9=0)
+    user.press("Continue")
+
+    # 4. Mood history: the patient stops here and takes the resume link.
+    user.expect_step(4, "Mood history")
+    resume_url = page.locator("#resume-link").input_value()
+    assert re.fullmatch(rf"{re.escape(live_server.url)}/intake/resume/[^/]+/", resume_url)
+    assert "Ada" not in resume_url and "example.org" not in resume_url
+    user.press("Save and continue later")
+    expect(page.locator("h1")).to_have_text("Your answers are saved")
+    page.context.close()
+
+    # Another browser (no cookies), another time: the link restores the wizard.
+    page = new_context().new_page()
+    user = KeyboardUser(page)
+    page.goto(resume_url)
+    user.expect_step(4, "Mood history")
+    user.press("Back")
+    user.expect_step(3, "How you have been feeling")
+    expect(page.locator("#id_feeling-phq9__q2_3")).to_be_checked()  # answers came along
+    user.press("Continue")
+    user.expect_step(4, "Mood history")
+    user.press("Continue")
+
+    user.expect_step(5, "Alcohol and drugs")
+    user.choose("alcohol-and-drugs-audit_c__q1", 1)
+    user.choose("alcohol-and-drugs-audit_c__q2", 0)
+    user.choose("alcohol-and-drugs-audit_c__q3", 0)
+    user.type_into("id_alcohol-and-drugs-drug_screen__q1", "0")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+
+    user.expect_step(6, "Eating, habits and worries")
+    part_b = page.locator("#id_eating-habits-worries-panic_screen__a2_group")
+    expect(part_b).to_be_hidden()  # with JavaScript, asked only after a yes to a1
+    user.choose("eating-habits-worries-panic_screen__a1", 0)  # Yes
+    expect(part_b).to_be_visible()
+    user.choose("eating-habits-worries-panic_screen__a1", 1)  # changed mind: No
+    expect(part_b).to_be_hidden()
+    user.press("Continue")
+
+    user.expect_step(7, "Stressful experiences")
+    user.press("Skip this step")
+
+    user.expect_step(8, "Your body")
+    user.press("Continue")
+
+    # 9. Treatment history: a medication via the catalogue picker, then "add another".
+    user.expect_step(9, "Treatment history")
+    user.pick("id_treatment-history-med_name_0", "Sertraline", "sertraline")
+    user.type_into("id_treatment-history-med_dose_0", "150")
+    user.type_into("id_treatment-history-med_weeks_0", "8")
+    user.choose("treatment-history-med_adherence_0", 1)
+    user.pick("id_treatment-history-med_outcome_0", "No response", "no_response")
+    user.press("Add another medication")
+    assert user.focused()[1] == "id_treatment-history-med_name_1"  # focus in the new row
+    expect(page.locator("#id_treatment-history-med_dose_0")).to_have_value("150")
+    user.pick("id_treatment-history-med_name_1", "Escitalopram", "escitalopram")
+    user.type_into("id_treatment-history-med_dose_1", "20")
+    user.type_into("id_treatment-history-med_weeks_1", "8")
+    user.choose("treatment-history-med_adherence_1", 0)
+    user.pick("id_treatment-history-med_outcome_1", "Partial", "partial_response")
+    user.press("Continue")
+
+    user.expect_step(10, "Care preferences")
+    user.choose("care-preferences-modality", 2)
+    user.press("Continue")
+
+    user.expect_step(11, "Check your answers and submit")
+    for text in ("Ada", "Sertraline (Zoloft)", "Escitalopram (Lexapro)", "Nearly every day"):
+        expect(page.get_by_text(text, exact=True).first).to_be_visible()
+    user.press("Submit my answers")
+
+    expect(page.locator("h1")).to_have_text("Thank you. Your answers have been sent.")
+    expect(page.get_by_text("A clinician on the care team reviews your answers")).to_be_visible()
+    intake = Intake.objects.get()
+    assert intake.source == "web"
+    assert list(intake.medication_trials.values_list("medication", flat=True)) == [
+        "sertraline",
+        "escitalopram",
+    ]
+    assert IntakeDraft.objects.get().submitted_intake == intake
+
+
+def test_item9_brings_the_safety_questions_and_ends_on_the_crisis_page(live_server, new_context):
+    page = new_context(viewport={"width": 375, "height": 812}).new_page()
+    user = KeyboardUser(page)
+    page.goto(f"{live_server.url}/intake/questionnaire/")
+    user.tick("id_welcome-screening")
+    user.press("Agree and start")
+    user.type_into("id_about-you-birth_date", "07041990")
+    user.choose("about-you-sex_at_birth", 1)
+    user.pick("id_about-you-state", "California", "CA")
+    user.press("Continue")
+
+    user.expect_step(3, "How you have been feeling")
+    cssrs = page.locator("#section-cssrs_screen")
+    expect(cssrs).to_be_hidden()
+    answer_phq9(user, item9=2)
+    expect(cssrs).to_be_visible()  # revealed at once, no page load
+    expect(page.locator("#id_feeling-cssrs_shown")).to_have_value("1")
+    user.choose("feeling-cssrs_screen__q1", 0)  # Yes
+    user.choose("feeling-cssrs_screen__q2", 1)  # No
+    expect(page.locator("#id_feeling-cssrs_screen__q3_group")).to_be_hidden()
+    user.choose("feeling-cssrs_screen__q6", 1)  # No
+    page.screenshot(path="/tmp/intake-feeling-375.png", full_page=True)
+    user.press("Continue")
+
+    for number in range(4, 11):
+        expect(page.locator("#progress")).to_have_text(f"Step {number} of 11")
+        user.press("Continue")
+    user.expect_step(11, "Check your answers and submit")
+    user.press("Submit my answers")
+
+    expect(page.locator("h1")).to_have_text("Please reach out for support now")
+    expect(page.get_by_text("Call or text 988", exact=True)).to_be_visible()
+    expect(page.get_by_role("link", name="Call 988", exact=True)).to_have_attribute(
+        "href", "tel:988"
+    )
+    expect(page.get_by_text("Call 988 and press 1, or text 838255")).to_be_visible()
+    expect(page.get_by_text("Call 988 and press 2")).to_be_visible()
+    intake = Intake.objects.get()
+    assert intake.urgent is True
+    assert intake.risk_level == "low"
+    page.get_by_role("link", name="Continue: what happens next").focus()
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    expect(page.get_by_text("A clinician on the care team reviews your answers")).to_be_visible()

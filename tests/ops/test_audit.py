@@ -1,0 +1,214 @@
+"""The audit trail and staff logins: PHI-free change diffs, access entries, the superuser's
+access-by-user report, axes lockout, and two-factor login required only in production."""
+
+import pytest
+from auditlog.models import LogEntry
+from auditlog.registry import auditlog
+from django.test import Client
+from django.urls import reverse
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from encrypted_fields.fields import EncryptedFieldMixin
+
+from intake.models import Intake, Patient
+from ops.audit import MASK, access_by_user
+from screening import review
+from tests.conftest import login
+from tests.factories import intake_payload
+from tests.screening.test_review_services import new_case, submit
+
+ADA = {
+    "external_id": "MRN-00042",
+    "given_name": "Ada",
+    "family_name": "Rivera",
+    "email": "ada@example.org",
+    "phone": "+1 212 555 0100",
+    "postal_code": "10027",
+    "birth_date": "1986-03-14",
+}
+PHI_STRINGS = (
+    "MRN-00042",
+    "Ada",
+    "Rivera",
+    "ada@example.org",
+    "212 555",
+    "10027",
+    "1986-03-14",
+    "1986",
+    "0199",
+)
+
+
+def all_log_text() -> str:
+    return " ".join(
+        f"{e.object_repr} {e.changes} {e.changes_text} {e.additional_data} {e.serialized_data}"
+        for e in LogEntry.objects.all()
+    )
+
+
+@pytest.mark.django_db
+class TestChangesCarryNoPhi:
+    def test_every_encrypted_patient_field_is_masked_or_excluded(self):
+        fields = auditlog.get_model_fields(Patient)
+        encrypted = {f.name for f in Patient._meta.fields if isinstance(f, EncryptedFieldMixin)}
+        assert encrypted <= set(fields["mask_fields"]) | set(fields["exclude_fields"])
+        assert {"email_index", "external_id_index"} <= set(fields["exclude_fields"])
+
+    def test_creating_and_updating_a_patient_logs_masked_diffs(self):
+        submit(intake_payload())
+        updated = intake_payload()
+        updated["patient"]["phone"] = "+1 212 555 0199"
+        submit(updated)  # same external id: the patient's phone is updated
+        patient = Patient.objects.get()
+        rows = LogEntry.objects.get_for_object(patient).order_by("pk")
+        assert [r.action for r in rows] == [LogEntry.Action.CREATE, LogEntry.Action.UPDATE]
+        assert rows[1].changes_dict["phone"] == [MASK, MASK]  # that it changed, not what
+        assert rows[0].changes_dict["email"] == [MASK, MASK]
+        text = all_log_text()
+        for phi in PHI_STRINGS:
+            assert phi not in text, phi
+
+    def test_intake_creation_logs_workflow_fields_only(self):
+        intake = submit(intake_payload())
+        row = LogEntry.objects.get_for_object(intake).get(action=LogEntry.Action.CREATE)
+        assert set(row.changes_dict) <= {
+            "patient",
+            "status",
+            "source",
+            "submitted_by",
+            "consent_screening",
+            "privacy_notice_version",
+        }
+        assert "safety" not in row.changes_dict and "care_preferences" not in row.changes_dict
+
+    def test_no_ip_address_is_stored(self, client, cleo):
+        case = new_case()
+        login(client, cleo).get(reverse("admin:screening_case_change", args=[case.pk]))
+        assert not LogEntry.objects.exclude(remote_addr=None).exists()
+
+    def test_review_free_text_is_masked(self, cleo):
+        case = new_case()
+        review.case_start_review(case=case, by=cleo)
+        review.case_dismiss(case=case, by=cleo, reason="Ada Rivera is a duplicate")
+        note = review.case_add_note(case=case, by=cleo, text="Ada said she is safe")
+        assert note.pk
+        text = all_log_text()
+        assert "Ada" not in text and "Rivera" not in text and "safe" not in text
+
+
+@pytest.mark.django_db
+class TestAccessLog:
+    def test_case_and_intake_views_are_recorded(self, client, cleo):
+        case = new_case()
+        login(client, cleo)
+        client.get(reverse("admin:screening_case_change", args=[case.pk]))
+        client.get(reverse("admin:intake_intake_change", args=[case.intake_id]))
+        views = LogEntry.objects.filter(action=LogEntry.Action.ACCESS).order_by("pk")
+        assert [
+            (v.content_type.model, v.object_pk, v.actor, v.additional_data["view"]) for v in views
+        ] == [
+            ("case", str(case.pk), cleo, "case page"),
+            ("intake", str(case.intake_id), cleo, "intake page"),
+        ]
+        assert all(v.timestamp for v in views)
+
+    def test_a_forbidden_view_is_not_an_access(self, client, dirk):
+        case = new_case()
+        login(client, dirk).get(reverse("admin:screening_case_change", args=[case.pk]))
+        assert not LogEntry.objects.filter(action=LogEntry.Action.ACCESS).exists()
+
+    def test_the_queue_list_itself_is_not_logged_per_row(self, client, cleo):
+        new_case()
+        login(client, cleo).get("/admin/screening/case/")
+        assert not LogEntry.objects.filter(action=LogEntry.Action.ACCESS).exists()
+
+
+@pytest.mark.django_db
+class TestAccessByUser:
+    URL = "/admin/audit/access-by-user/"
+
+    def test_superuser_lists_access_by_user_and_one_users_views(self, cleo, cleo2, root):
+        case = new_case()
+        page = reverse("admin:screening_case_change", args=[case.pk])
+        for user, times in ((cleo, 2), (cleo2, 1)):
+            client = login(Client(), user)
+            for _ in range(times):
+                client.get(page)
+        assert [(s.username, s.views) for s in access_by_user()] == [("cleo", 2), ("cleo2", 1)]
+        admin = login(Client(), root)
+        summary = admin.get(self.URL).content.decode()
+        assert f'href="?user={cleo.pk}">cleo</a>' in summary
+        detail = admin.get(self.URL, {"user": cleo.pk}).content.decode()
+        assert detail.count(str(case)) == 2 and "case page" in detail
+        assert "Access by user" in admin.get("/admin/").content.decode()
+
+    @pytest.mark.parametrize("persona", ["cora", "cleo", "dirk"])
+    def test_only_superusers(self, request, persona):
+        client = login(Client(), request.getfixturevalue(persona))
+        assert client.get(self.URL).status_code == 403
+
+    def test_a_clinician_sees_the_case_access_history(self, client, cleo, cleo2):
+        case = new_case()
+        page = reverse("admin:screening_case_change", args=[case.pk])
+        login(Client(), cleo2).get(page)
+        body = login(client, cleo).get(page).content.decode()
+        access = body[body.index('id="access"') :]
+        assert "<td>cleo2</td>" in access and "<td>cleo</td>" in access
+
+
+@pytest.mark.django_db
+class TestStaffLogin:
+    def test_axes_locks_out_after_repeated_failures(self, client, cleo, settings):
+        for _ in range(settings.AXES_FAILURE_LIMIT):
+            client.post("/admin/login/", {"username": "cleo", "password": "wrong"})
+        response = client.post(
+            "/admin/login/?next=/admin/", {"username": "cleo", "password": "pw-cleo"}
+        )
+        assert response.status_code == 429  # locked out, even with the right password
+        assert "_auth_user_id" not in client.session
+
+    def test_demo_login_without_two_factor(self, client, cleo, settings):
+        settings.PRODUCTION = False
+        response = client.post(
+            "/admin/login/?next=/admin/", {"username": "cleo", "password": "pw-cleo"}
+        )
+        assert response.status_code == 302
+        assert client.get("/admin/screening/case/").status_code == 200
+
+    def test_production_requires_a_verified_second_factor(self, client, cleo, settings):
+        settings.PRODUCTION = True
+        login(client, cleo)  # password only
+        response = client.get("/admin/screening/case/")
+        assert response.status_code == 302
+        assert response["Location"].startswith("/admin/login/")
+        response = client.get("/admin/login/?next=/admin/")
+        assert response.status_code == 302  # no device yet: set one up first
+        assert response["Location"].startswith(reverse("two_factor:setup"))
+        assert client.get(reverse("two_factor:setup")).status_code == 200
+
+        device = TOTPDevice.objects.create(user=cleo, name="phone", confirmed=True)
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
+        assert client.get("/admin/screening/case/").status_code == 200
+
+    def test_production_password_login_page_is_the_two_factor_wizard(self, client, settings):
+        settings.PRODUCTION = True
+        response = client.get("/admin/screening/case/")
+        assert response["Location"].startswith("/admin/login/")
+        response = client.get(response["Location"])
+        assert response["Location"] == (
+            reverse("two_factor:login") + "?next=/admin/screening/case/"
+        )
+        response = client.get(reverse("two_factor:login"))
+        assert response.status_code == 200
+        assert b'name="auth-username"' in response.content
+
+
+@pytest.mark.django_db
+def test_intake_pages_are_audited_for_coordinators_too(client, cora):
+    intake = submit(intake_payload(), by=cora)
+    login(client, cora).get(reverse("admin:intake_intake_change", args=[intake.pk]))
+    entry = LogEntry.objects.get(action=LogEntry.Action.ACCESS)
+    assert entry.actor == cora and entry.object_pk == str(intake.pk)
+    assert Intake.objects.filter(pk=intake.pk).exists()
