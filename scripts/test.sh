@@ -16,10 +16,17 @@ lint-imports --no-cache >/dev/null && echo "import contracts kept"
 
 export CELERY_QUEUE="trd-test-$$"  # a queue of our own: no stale messages, no sharing
 
+PG_REDIS=(env DATABASE_URL="$TEST_DATABASE_URL" CELERY_BROKER_URL="$TEST_REDIS_URL" REDIS_URL="$TEST_REDIS_URL")
+# Two processes for the in-process tests; the pipeline (real worker processes) and browser
+# tests run on their own afterwards, so their timing is not disturbed.
+JOBS=${TEST_JOBS:-2}
+
 echo "== suite on PostgreSQL + Redis"
-DATABASE_URL=$TEST_DATABASE_URL CELERY_BROKER_URL=$TEST_REDIS_URL REDIS_URL=$TEST_REDIS_URL \
-  python -m pytest -q "$@"
+"${PG_REDIS[@]}" python -m pytest -q -n "$JOBS" -m "not pipeline and not e2e" "$@"
+
+echo "== pipeline (real Celery workers) and browser tests on PostgreSQL + Redis"
+"${PG_REDIS[@]}" python -m pytest -q -m "pipeline or e2e" "$@"
 
 echo "== fast tests on embedded SQLite (no broker, in-process tasks)"
 env -u DATABASE_URL -u CELERY_BROKER_URL -u REDIS_URL \
-  python -m pytest -q -m "not pipeline and not e2e" "$@"
+  python -m pytest -q -n "$JOBS" -m "not pipeline and not e2e" "$@"

@@ -122,7 +122,11 @@ class TestEndpoint:
 
 
 def test_the_readme_examples_are_valid_r4b():
-    text = (Path(__file__).parents[2] / "interop" / "README_API_SECTION.md").read_text()
-    bundle, outcome = re.findall(r"```json\n(.*?)```", text, re.S)
-    assert Bundle.model_validate(json.loads(bundle)).type == "collection"
-    OperationOutcome.model_validate(json.loads(outcome))
+    text = (Path(__file__).parents[2] / "README.md").read_text()
+    examples = {}
+    for block in re.findall(r"```json\n(.*?)```", text, re.S):
+        data = json.loads(block)
+        if isinstance(data, dict) and "resourceType" in data:
+            examples[data["resourceType"]] = data
+    assert Bundle.model_validate(examples["Bundle"]).type == "collection"
+    OperationOutcome.model_validate(examples["OperationOutcome"])

@@ -1,0 +1,474 @@
+"""The directory, referrals and support resources in the admin.
+
+* Providers (directory managers): listings with their licences and payers inline; a
+  "freshness" filter and column show the stale ones (availability unconfirmed for 30+ days,
+  or a licence expired), which matching leaves out until renewed; an action confirms
+  availability today.
+* Find providers (clinicians): ``admin:referrals_case_matches`` (kwargs ``case_id``), linked
+  from the case page, shows the case's ranked matches with their reasons, the urgent
+  same-day pathway first when the intake has a suicide-risk flag, and one button per
+  provider that makes a draft referral.
+* Referrals (clinicians): read-only pages whose buttons move the referral one step
+  (``referrals.services.referral_move``); a decline offers the next match. The outcome
+  report (``admin:referrals_referral_outcomes``) gives the share of referrals that reached a
+  scheduled first visit and the median days from intake to it, per provider and overall.
+"""
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Q
+from django.http import HttpResponseNotAllowed, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+
+from intake.geography import zip_record
+from ops.audit import record_access
+from referrals import selectors, services
+from referrals.matching.constraints import availability_is_fresh
+from referrals.matching.scoring import language_name
+from referrals.matching.types import MODALITIES, SPECIALTIES, TREATMENTS
+from referrals.models import (
+    License,
+    Provider,
+    ProviderInsurance,
+    Referral,
+    ReferralStatus,
+    SupportResource,
+)
+from referrals.npi import npi_problem
+from screening.models import Case
+
+MATCHES_SHOWN = 20
+
+
+def _words(code: str) -> str:
+    return code.replace("_", " ")
+
+
+# --- Providers --------------------------------------------------------------------------------
+
+
+class FreshnessFilter(admin.SimpleListFilter):
+    title = "freshness"
+    parameter_name = "freshness"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("attention", "Needs re-confirming (stale or licence expired)"),
+            ("stale", "Availability stale (30+ days)"),
+            ("expired", "A licence expired"),
+            ("fresh", "Fresh"),
+        ]
+
+    def queryset(self, request, queryset):
+        stale, expired = selectors.stale_q(), selectors.expired_license_q()
+        return {
+            "attention": lambda: queryset.filter(stale | expired),
+            "stale": lambda: queryset.filter(stale),
+            "expired": lambda: queryset.filter(expired),
+            "fresh": lambda: queryset.exclude(stale),
+        }.get(self.value(), lambda: queryset)()
+
+
+class LicensedStateFilter(admin.SimpleListFilter):
+    title = "licensed in"
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        states = License.objects.order_by("state").values_list("state", flat=True).distinct()
+        return [(s, s) for s in states]
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(licenses__state=self.value())
+        return queryset
+
+
+class _DirectoryInline(admin.TabularInline):
+    """Licences and payers are part of the listing: the provider's permissions govern them."""
+
+    extra = 0
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.has_perm("referrals.view_provider")
+
+    def has_add_permission(self, request, obj=None):
+        return request.user.has_perm("referrals.change_provider")
+
+    has_change_permission = has_add_permission
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.has_perm("referrals.change_provider")
+
+
+class LicenseInline(_DirectoryInline):
+    model = License
+
+
+class ProviderInsuranceInline(_DirectoryInline):
+    model = ProviderInsurance
+
+
+def _choices(values):
+    return [(v, _words(v)) for v in values]
+
+
+class ProviderForm(forms.ModelForm):
+    """Lists as checkboxes; languages as comma-separated codes."""
+
+    specialties = forms.MultipleChoiceField(
+        choices=_choices(SPECIALTIES), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    treatments = forms.MultipleChoiceField(
+        choices=_choices(TREATMENTS), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    modalities = forms.MultipleChoiceField(
+        choices=_choices(MODALITIES), widget=forms.CheckboxSelectMultiple
+    )
+    languages = forms.CharField(required=False, help_text="Codes, comma-separated: en, es")
+
+    class Meta:
+        model = Provider
+        fields = [
+            "npi",
+            "name",
+            "credentials",
+            "provider_type",
+            "specialties",
+            "treatments",
+            "self_pay",
+            "modalities",
+            "languages",
+            "postal_code",
+            "accepting_new_patients",
+            "next_available",
+            "availability_confirmed_at",
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.initial["modalities"] = self.instance.modalities
+            self.initial["languages"] = ", ".join(self.instance.languages)
+
+    def clean_npi(self):
+        problem = npi_problem(self.cleaned_data["npi"])
+        if problem:
+            raise forms.ValidationError(problem)
+        return self.cleaned_data["npi"]
+
+    def clean_postal_code(self):
+        if zip_record(self.cleaned_data["postal_code"]) is None:
+            raise forms.ValidationError("Unknown ZIP code.")
+        return self.cleaned_data["postal_code"]
+
+    def clean_languages(self):
+        codes = [c.strip().lower() for c in self.cleaned_data["languages"].split(",")]
+        return list(dict.fromkeys(c for c in codes if c))
+
+    def save(self, commit=True):
+        provider = super().save(commit=False)
+        modalities = self.cleaned_data["modalities"]
+        provider.offers_telehealth = "telehealth" in modalities
+        provider.offers_in_person = "in_person" in modalities
+        services.locate(provider)
+        if commit:
+            provider.save()
+        return provider
+
+
+@admin.register(Provider)
+class ProviderAdmin(admin.ModelAdmin):
+    form = ProviderForm
+    inlines = [LicenseInline, ProviderInsuranceInline]
+    list_display = (
+        "name",
+        "npi",
+        "provider_type",
+        "states",
+        "accepting_new_patients",
+        "next_available",
+        "availability_confirmed_at",
+        "freshness",
+    )
+    list_filter = (
+        FreshnessFilter,
+        LicensedStateFilter,
+        "provider_type",
+        "accepting_new_patients",
+        "offers_telehealth",
+        "offers_in_person",
+        "synthetic",
+    )
+    search_fields = ("npi", "name")
+    search_help_text = "NPI or name."
+    ordering = ("name", "npi")
+    list_per_page = 50
+    show_full_result_count = False
+    actions = ["confirm_availability_today"]
+    readonly_fields = ("latitude", "longitude", "synthetic", "created_at", "updated_at")
+    fieldsets = (
+        (None, {"fields": ("npi", "name", "credentials", "provider_type")}),
+        ("Care", {"fields": ("specialties", "treatments", "modalities", "languages")}),
+        ("Practice", {"fields": ("postal_code", "latitude", "longitude", "self_pay")}),
+        (
+            "Availability",
+            {"fields": ("accepting_new_patients", "next_available", "availability_confirmed_at")},
+        ),
+        ("Record", {"fields": ("synthetic", "created_at", "updated_at")}),
+    )
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("licenses")
+
+    @admin.display(description="licensed in")
+    def states(self, provider):
+        return ", ".join(lic.state for lic in provider.licenses.all())
+
+    @admin.display(description="freshness")
+    def freshness(self, provider):
+        today = timezone.localdate()
+        problems = []
+        if not availability_is_fresh(provider.availability_confirmed_at, timezone.now()):
+            problems.append("availability stale")
+        expired = [lic.state for lic in provider.licenses.all() if lic.expires_on < today]
+        if expired:
+            problems.append(f"licence expired: {', '.join(expired)}")
+        if not problems:
+            return format_html('<span class="rf-ok">{}</span>', "fresh")
+        return format_html('<span class="rf-stale">{}</span>', "; ".join(problems))
+
+    @admin.action(description="Confirm availability today", permissions=["change"])
+    def confirm_availability_today(self, request, queryset):
+        count = services.providers_confirm_availability(providers=queryset)
+        self.message_user(request, f"Availability confirmed today for {count} listings.")
+
+    class Media:
+        css = {"all": ["referrals/referrals.css"]}
+
+
+@admin.register(SupportResource)
+class SupportResourceAdmin(admin.ModelAdmin):
+    list_display = ("name", "kind", "audience", "format", "active", "position")
+    list_editable = ("active", "position")
+    list_filter = ("kind", "audience", "format", "active")
+    search_fields = ("name", "slug")
+    prepopulated_fields = {"slug": ("name",)}
+
+
+# --- Referrals --------------------------------------------------------------------------------
+
+
+class FollowUpFilter(admin.SimpleListFilter):
+    title = "follow-up"
+    parameter_name = "follow_up"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Flagged for follow-up"), ("open", "Open (not closed)")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(follow_up_flagged_at__isnull=False)
+        if self.value() == "open":
+            return queryset.exclude(status__in=["declined", "completed", "cancelled"])
+        return queryset
+
+
+@admin.register(Referral)
+class ReferralAdmin(admin.ModelAdmin):
+    list_display = (
+        "short_id",
+        "provider",
+        "status",
+        "status_changed_at",
+        "follow_up",
+        "first_visit_on",
+        "created_by",
+        "created_at",
+    )
+    list_filter = ("status", FollowUpFilter)
+    list_select_related = ("provider", "created_by")
+    search_fields = ("id", "provider__npi", "provider__name")
+    ordering = ("-created_at",)
+    show_full_result_count = False
+    actions = None
+    change_form_template = "admin/referrals/referral/change_form.html"
+    change_list_template = "admin/referrals/referral/change_list.html"
+    fields = (
+        "intake",
+        "provider",
+        "status",
+        "note",
+        "match_rank",
+        "match_score",
+        "reasons",
+        "first_visit_on",
+        "follow_up_reason",
+        "follow_up_flagged_at",
+        "created_by",
+        "created_at",
+        "status_changed_at",
+    )
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False  # made from a case's "Find providers" page
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # cancelled, never deleted: the history stays
+
+    @admin.display(description="referral")
+    def short_id(self, referral):
+        return str(referral.pk)[:8]
+
+    @admin.display(description="follow-up", boolean=True)
+    def follow_up(self, referral):
+        return referral.follow_up_flagged_at is not None
+
+    @admin.display(description="match reasons")
+    def reasons(self, referral):
+        return "; ".join(referral.match_reasons)
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path(
+                "case/<uuid:case_id>/matches/",
+                view(self.case_matches_view),
+                name="referrals_case_matches",
+            ),
+            path("<uuid:referral_id>/move/", view(self.move_view), name="referrals_referral_move"),
+            path("outcomes/", view(self.outcomes_view), name="referrals_referral_outcomes"),
+            *super().get_urls(),
+        ]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        referral = self.get_object(request, object_id)
+        extra = dict(extra_context or {})
+        if referral is not None:
+            extra["moves"] = (
+                services.allowed_moves(referral)
+                if request.user.has_perm(services.MOVE_PERMISSION)
+                else []
+            )
+            extra["events"] = referral.events.select_related("by")
+            extra["case"] = Case.objects.filter(intake_id=referral.intake_id).first()
+            if referral.status == ReferralStatus.DECLINED:
+                extra["next_match"] = services.next_match_after_decline(referral)
+        return super().change_view(request, object_id, form_url, extra_context=extra)
+
+    def changelist_view(self, request, extra_context=None):
+        extra = {
+            **(extra_context or {}),
+            "outcomes_url": reverse("admin:referrals_referral_outcomes"),
+        }
+        return super().changelist_view(request, extra_context=extra)
+
+    # Find providers ---------------------------------------------------------------------------
+
+    def case_matches_view(self, request, case_id):
+        if not request.user.has_perm(services.REFER_PERMISSION):
+            raise PermissionDenied
+        case = get_object_or_404(Case.objects.select_related("intake__patient"), pk=case_id)
+        page = reverse("admin:referrals_case_matches", kwargs={"case_id": case.pk})
+        if request.method == "POST":
+            return self._refer(request, case, page)
+        if request.method != "GET":
+            return HttpResponseNotAllowed(["GET", "POST"])
+        record_access(case, user=request.user, view="find providers")
+        found = selectors.provider_matches(case.intake, limit=MATCHES_SHOWN)
+        referred = {
+            str(r.provider_id): r
+            for r in selectors.referrals_for_intake(case.intake_id)
+            if r.is_open
+        }
+        rows = [
+            {"match": m, "provider": found.provider(m), "referral": referred.get(m.provider.id)}
+            for m in found.result.matches
+        ]
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Find providers for case {str(case.pk)[:8]}",
+            "case": case,
+            "case_url": reverse("admin:screening_case_change", args=[case.pk]),
+            "request_": found.request,
+            "languages": [language_name(c) for c in found.request.languages],
+            "result": found.result,
+            "rows": rows,
+            "referrals": selectors.referrals_for_intake(case.intake_id),
+            "support_resources": selectors.support_resources_for("both"),
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/referrals/case_matches.html", context)
+
+    def _refer(self, request, case, page):
+        provider = Provider.objects.filter(pk=request.POST.get("provider")).first()
+        if provider is None:
+            messages.error(request, "No such provider. Nothing was changed.")
+            return HttpResponseRedirect(page)
+        try:
+            referral = services.referral_create(
+                intake=case.intake,
+                provider=provider,
+                by=request.user,
+                note=request.POST.get("note", "")[:5000],
+            )
+        except services.ReferralError as error:
+            messages.error(request, str(error))
+            return HttpResponseRedirect(page)
+        messages.success(request, f"Draft referral to {provider.name} made. Send it when ready.")
+        return HttpResponseRedirect(reverse("admin:referrals_referral_change", args=[referral.pk]))
+
+    # Moves ------------------------------------------------------------------------------------
+
+    def move_view(self, request, referral_id):
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        referral = get_object_or_404(Referral.objects.select_related("intake"), pk=referral_id)
+        page = reverse("admin:referrals_referral_change", args=[referral.pk])
+        first_visit_on = None
+        if request.POST.get("first_visit_on"):
+            try:
+                first_visit_on = forms.DateField().clean(request.POST["first_visit_on"])
+            except forms.ValidationError:
+                messages.error(request, "Give the first visit's date as YYYY-MM-DD.")
+                return HttpResponseRedirect(page)
+        try:
+            services.referral_move(
+                referral=referral,
+                to=request.POST.get("to", ""),
+                by=request.user,
+                note=request.POST.get("note", "")[:5000],
+                first_visit_on=first_visit_on,
+                expected_status=request.POST.get("expected_status") or None,
+            )
+        except services.ReferralError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, f"Referral is now {referral.status}.")
+        return HttpResponseRedirect(page)
+
+    # Outcomes ---------------------------------------------------------------------------------
+
+    def outcomes_view(self, request):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        overall, per_provider = selectors.referral_outcomes()
+        counts = dict(Referral.objects.values_list("status").annotate(n=Count("id")).order_by())
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Referral outcomes",
+            "overall": overall,
+            "per_provider": per_provider,
+            "status_counts": [(s.label, counts.get(s.value, 0)) for s in ReferralStatus],
+            "flagged": Referral.objects.filter(~Q(follow_up_flagged_at=None)).count(),
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/referrals/outcomes.html", context)
+
+    class Media:
+        css = {"all": ["referrals/referrals.css"]}

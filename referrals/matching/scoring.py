@@ -1,0 +1,325 @@
+"""Ranking eligible providers: clinical fit with what screening found first, then the practical
+things (soonest opening, distance, language). Every point comes with a reason in words.
+
+Order (a total order, so ties are deterministic):
+
+1. clinical fit points, highest first (``FLAG_PREFERENCES``: 2 for a full fit with a flag,
+   1 for a partial one);
+2. practical score in [0, 1], highest first: availability (weight 0.5: an opening today
+   scores 1, falling to 0 at ``AVAILABILITY_HORIZON_DAYS``), proximity (0.3: in person at
+   the patient's door scores 1, at the distance limit 0; telehealth-only scores 1 when the
+   patient asked for telehealth and 0.5 when either would do), language (0.2: speaks one
+   of the patient's languages, or the patient named none);
+3. then soonest opening, nearest, and the NPI.
+
+A provider's key depends on that provider and the request only, never on the other
+providers, so adding a provider never reorders the rest. The displayed ``score`` is
+``(fit + practical) / (max_fit + 1)``: in [0, 1] and never increasing down the list.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from functools import cache
+
+from referrals.matching.constraints import distance_miles, payment_route, valid_licence
+from referrals.matching.types import IN_PERSON, TELEHEALTH, CareRequest, ProviderListing
+
+FULL_FIT = 2
+PARTIAL_FIT = 1
+AVAILABILITY_HORIZON_DAYS = 60
+WEIGHT_AVAILABILITY = 0.5
+WEIGHT_PROXIMITY = 0.3
+WEIGHT_LANGUAGE = 0.2
+TELEHEALTH_WHEN_EITHER = 0.5  # proximity credit of a telehealth-only provider under "either"
+INTERVENTIONAL_TREATMENTS = ("esketamine", "rtms", "ect")  # shown in this order
+TREATMENT_NAMES = {"esketamine": "esketamine", "rtms": "rTMS", "ect": "ECT"}
+LANGUAGE_NAMES = {
+    "en": "English",
+    "es": "Spanish",
+    "zh": "Chinese",
+    "vi": "Vietnamese",
+    "tl": "Tagalog",
+    "ar": "Arabic",
+    "fr": "French",
+    "ko": "Korean",
+    "ru": "Russian",
+    "de": "German",
+    "ht": "Haitian Creole",
+    "pt": "Portuguese",
+    "hi": "Hindi",
+    "it": "Italian",
+    "pl": "Polish",
+    "ja": "Japanese",
+    "fa": "Persian",
+    "ur": "Urdu",
+    "asl": "American Sign Language",
+}
+
+
+@dataclass(frozen=True)
+class Fit:
+    points: int
+    reasons: tuple[str, ...]
+
+
+def _trd(p: ProviderListing) -> Fit:
+    points, reasons = 0, []
+    if "trd" in p.specialties:
+        points += FULL_FIT
+        reasons.append("Specialises in treatment-resistant depression")
+    offered = [TREATMENT_NAMES[t] for t in INTERVENTIONAL_TREATMENTS if t in p.treatments]
+    if offered:
+        points += FULL_FIT
+        reasons.append(f"Offers {_join(offered)} (interventional treatments for TRD)")
+    return Fit(points, tuple(reasons))
+
+
+def _bipolar(p: ProviderListing) -> Fit:
+    if "bipolar" not in p.specialties:
+        return Fit(0, ())
+    if p.provider_type == "psychiatrist":
+        return Fit(
+            FULL_FIT,
+            ("Psychiatrist experienced in bipolar disorder (screening: possible bipolar)",),
+        )
+    return Fit(
+        PARTIAL_FIT,
+        (
+            "Experienced in bipolar disorder (screening: possible bipolar; "
+            "a psychiatrist would fit best)",
+        ),
+    )
+
+
+def _specialty(code: str, reason: str):
+    def fit(p: ProviderListing) -> Fit:
+        return Fit(FULL_FIT, (reason,)) if code in p.specialties else Fit(0, ())
+
+    return fit
+
+
+def _trd_points(p: ProviderListing) -> int:
+    """``_trd(p).points`` without the words (ranking runs it for every candidate)."""
+    return FULL_FIT * ("trd" in p.specialties) + FULL_FIT * (
+        not p.treatments.isdisjoint(INTERVENTIONAL_TREATMENTS)
+    )
+
+
+@dataclass(frozen=True)
+class Preference:
+    """How providers fit one screening flag, and what of a listing that looks at (data, so
+    the database can load just those facts of each candidate: ``facts_that_rank``).
+    ``points``, when given, must equal ``fit(p).points`` (a property test checks)."""
+
+    fit: Callable[[ProviderListing], Fit]
+    most: int  # the most points it can give
+    specialties: tuple[str, ...] = ()
+    treatments: tuple[str, ...] = ()
+    points: Callable[[ProviderListing], int] | None = None
+
+    def points_of(self, provider: ProviderListing) -> int:
+        return self.points(provider) if self.points else self.fit(provider).points
+
+
+FLAG_PREFERENCES = {
+    "possible_trd": Preference(
+        _trd, 2 * FULL_FIT, ("trd",), INTERVENTIONAL_TREATMENTS, points=_trd_points
+    ),
+    "possible_bipolar": Preference(_bipolar, FULL_FIT, ("bipolar",)),
+    "substance_use": Preference(
+        _specialty("substance_use", "Treats co-occurring substance use (dual diagnosis)"),
+        FULL_FIT,
+        ("substance_use",),
+    ),
+    "eating_disorder": Preference(
+        _specialty("eating_disorders", "Specialises in eating disorders"),
+        FULL_FIT,
+        ("eating_disorders",),
+    ),
+    "possible_ocd": Preference(_specialty("ocd", "Specialises in OCD"), FULL_FIT, ("ocd",)),
+    "possible_panic": Preference(
+        _specialty("panic", "Specialises in panic disorder"), FULL_FIT, ("panic",)
+    ),
+    "possible_ptsd": Preference(
+        _specialty("trauma", "Specialises in trauma and PTSD"), FULL_FIT, ("trauma",)
+    ),
+}
+
+
+@cache
+def _relevant(flags: frozenset[str]) -> tuple[str, ...]:
+    """The request's flags that rank providers, in a fixed order (computed once per set)."""
+    return tuple(sorted(flags & FLAG_PREFERENCES.keys()))
+
+
+@dataclass(frozen=True)
+class RankingFacts:
+    specialties: frozenset[str]
+    treatments: frozenset[str]
+    languages: frozenset[str]
+
+
+def facts_that_rank(request: CareRequest) -> RankingFacts:
+    """The only specialties, treatments and languages that can change a provider's place
+    (or reasons) for this request. A listing cut down to these ranks exactly as the whole
+    listing does (tests/referrals/test_matching_properties.py)."""
+    preferences = [FLAG_PREFERENCES[flag] for flag in _relevant(request.flags)]
+    return RankingFacts(
+        specialties=frozenset(s for p in preferences for s in p.specialties),
+        treatments=frozenset(t for p in preferences for t in p.treatments),
+        languages=frozenset(request.languages),
+    )
+
+
+def clinical_fit(provider: ProviderListing, flags: frozenset[str]) -> Fit:
+    points, reasons = 0, []
+    for flag in _relevant(flags):
+        fit = FLAG_PREFERENCES[flag].fit(provider)
+        points += fit.points
+        reasons.extend(fit.reasons)
+    return Fit(points, tuple(reasons))
+
+
+def fit_points(provider: ProviderListing, flags: frozenset[str]) -> int:
+    return sum(FLAG_PREFERENCES[flag].points_of(provider) for flag in _relevant(flags))
+
+
+def max_fit(flags: frozenset[str]) -> int:
+    return sum(FLAG_PREFERENCES[flag].most for flag in _relevant(flags))
+
+
+def days_until(next_available: date | None, today: date) -> int | None:
+    """Days to the next opening; a listed date already past means "now" (0)."""
+    return None if next_available is None else max(0, (next_available - today).days)
+
+
+def availability_component(days: int | None) -> float:
+    if days is None:
+        return 0.0
+    return max(0.0, 1 - days / AVAILABILITY_HORIZON_DAYS)
+
+
+def proximity_component(modes: tuple[str, ...], miles: float | None, request: CareRequest) -> float:
+    if IN_PERSON in modes and miles is not None:
+        return max(0.0, 1 - miles / request.max_distance_miles)
+    return 1.0 if request.modality == TELEHEALTH else TELEHEALTH_WHEN_EITHER
+
+
+def speaks_wanted_language(provider: ProviderListing, request: CareRequest) -> bool:
+    return not request.languages or not provider.languages.isdisjoint(request.languages)
+
+
+@dataclass(frozen=True)
+class Ranked:
+    """An eligible provider's place in the order (cheap: no words yet)."""
+
+    key: tuple
+    fit_points: int
+    practical: float
+    days: int | None
+
+
+def rank(
+    provider: ProviderListing,
+    request: CareRequest,
+    modes: tuple[str, ...],
+    miles: float | None,
+) -> Ranked:
+    """The sort key of one eligible provider (depends on it and the request only)."""
+    points = fit_points(provider, request.flags)
+    days = days_until(provider.next_available, request.today)
+    practical = round(
+        WEIGHT_AVAILABILITY * availability_component(days)
+        + WEIGHT_PROXIMITY * proximity_component(modes, miles, request)
+        + WEIGHT_LANGUAGE * (1.0 if speaks_wanted_language(provider, request) else 0.0),
+        9,
+    )
+    key = (
+        -points,
+        -practical,
+        days if days is not None else 10**6,
+        miles if miles is not None and IN_PERSON in modes else float("inf"),
+        provider.npi,
+    )
+    return Ranked(key=key, fit_points=points, practical=practical, days=days)
+
+
+def display_score(ranked: Ranked, flags: frozenset[str]) -> float:
+    """``(fit + practical) / (max_fit + 1)``: in [0, 1], never increasing down the list."""
+    return round((ranked.fit_points + ranked.practical) / (max_fit(flags) + 1), 4)
+
+
+def reasons(
+    provider: ProviderListing,
+    request: CareRequest,
+    modes: tuple[str, ...],
+    days: int | None,
+) -> tuple[str, ...]:
+    """Why this provider is on the list, in words: fit first, then the practical things."""
+    miles = distance_miles(provider, request) if IN_PERSON in modes else None
+    return (
+        *clinical_fit(provider, request.flags).reasons,
+        _availability_reason(days, provider.next_available),
+        _modes_reason(modes, miles),
+        *_language_reasons(provider, request, speaks_wanted_language(provider, request)),
+        _payment_reason(provider, request),
+        _licence_reason(provider, request),
+    )
+
+
+# --- Reasons in words -----------------------------------------------------------------------
+
+
+def _join(words: list[str]) -> str:
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def _availability_reason(days: int | None, next_available: date | None) -> str:
+    if days is None:
+        return "No next opening listed"
+    if days == 0:
+        return "Next opening today"
+    if days == 1:
+        return f"Next opening tomorrow ({next_available.isoformat()})"
+    return f"Next opening in {days} days ({next_available.isoformat()})"
+
+
+def _in_person_words(miles: float) -> str:
+    if miles < 0.05:  # ZIP centroids: the same ZIP code
+        return "in person in the patient's ZIP code area"
+    return f"in person {miles:.1f} miles away"
+
+
+def _modes_reason(modes: tuple[str, ...], miles: float | None) -> str:
+    in_person = _in_person_words(miles) if IN_PERSON in modes else ""
+    if TELEHEALTH in modes and in_person:
+        return f"Telehealth, or {in_person}"
+    if in_person:
+        return in_person[0].upper() + in_person[1:]
+    return "Telehealth"
+
+
+def language_name(code: str) -> str:
+    return LANGUAGE_NAMES.get(code, code)
+
+
+def _language_reasons(provider: ProviderListing, request: CareRequest, speaks: bool):
+    if not request.languages:
+        return ()
+    if speaks:
+        shared = [language_name(c) for c in request.languages if c in provider.languages]
+        return (f"Speaks {_join(shared)}",)
+    wanted = _join([language_name(c) for c in request.languages])
+    return (f"Does not list {wanted} (an interpreter may be needed)",)
+
+
+def _payment_reason(provider: ProviderListing, request: CareRequest) -> str:
+    if payment_route(provider, request) == "insurance":
+        return f"In network with {request.payer}"
+    return "Accepts self-pay"
+
+
+def _licence_reason(provider: ProviderListing, request: CareRequest) -> str:
+    licence = valid_licence(provider, request.state, request.today)
+    return f"Licensed in {request.state} until {licence.expires_on.isoformat()}"

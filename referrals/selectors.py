@@ -1,0 +1,487 @@
+"""Reads of the referrals app: the matching prefilter, the directory, referrals, outcomes and
+support resources.
+
+Matching is split where the work is cheapest. The database keeps only listings that can pass
+the hard constraints, with index-backed filters: accepting and fresh (a partial index), an
+unexpired licence in the patient's state (``License``'s state/expiry index), the payer (its
+own index) or self-pay, the modality, and for in-person care the latitude/longitude box around
+the patient (``matching.distance.bounding_box``). For each survivor it loads only the facts
+the request needs (that state's licence, whether it takes that payer, and as booleans the
+specialties, treatments and languages that can rank it) into a pure ``ProviderListing``;
+``referrals.matching`` then re-checks every constraint exactly (the true distance) and
+ranks. Full provider rows are read only for the matches shown. Measured at 100,000
+providers on PostgreSQL: referrals/README.md.
+"""
+
+import operator
+import statistics
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import cache, reduce
+
+from django.db import connection
+from django.db.models import (
+    BooleanField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    FilteredRelation,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+)
+from django.utils import timezone
+
+from intake.geography import zip_centroid
+from intake.models import Intake
+from referrals.matching import (
+    CareRequest,
+    Licence,
+    Match,
+    MatchResult,
+    ProviderListing,
+    match_providers,
+)
+from referrals.matching.constraints import FRESHNESS, pays_self, unmet_constraints
+from referrals.matching.distance import bounding_box
+from referrals.matching.scoring import facts_that_rank
+from referrals.matching.types import EITHER, IN_PERSON, TELEHEALTH, WANTED_MODALITIES
+from referrals.models import (
+    Audience,
+    License,
+    Provider,
+    Referral,
+    ReferralEvent,
+    ReferralStatus,
+    SupportResource,
+)
+from screening.models import Flag
+from screening.selectors import current_flags_q
+
+#: In-person care without a ``max_distance_miles`` preference is matched within this radius.
+DEFAULT_MAX_DISTANCE_MILES = 50
+#: The weekly re-confirmation list looks this far ahead (listings about to go stale).
+RECONFIRM_AHEAD = timedelta(days=7)
+LICENSE_RENEWAL_AHEAD = timedelta(days=30)
+
+# What matching loads of each candidate (in this order; see ``candidate_listings``), then one
+# boolean per specialty, treatment and language that can rank it (``facts_that_rank``).
+_CANDIDATE_FIELDS = (
+    "id",
+    "npi",
+    "name",
+    "provider_type",
+    "self_pay",
+    "offers_telehealth",
+    "offers_in_person",
+    "latitude",
+    "longitude",
+    "next_available",
+    "availability_confirmed_at",
+    "license_expires_on",
+    "payer_row",
+)
+
+
+# --- Matching ---------------------------------------------------------------------------------
+
+
+def intake_flag_codes(intake: Intake) -> frozenset[str]:
+    """The codes of the intake's current flags: the current ruleset's screening run's, and the
+    submission's own (the synchronous ``suicide_risk``), as the API's ``screening`` shows."""
+    return frozenset(
+        Flag.objects.filter(current_flags_q(), intake=intake).values_list("code", flat=True)
+    )
+
+
+def care_request_for(intake: Intake, *, now: datetime | None = None) -> CareRequest:
+    """What the intake asks for. The patient's location is their ZIP code's centroid; with no
+    usable ZIP there is none, and only telehealth can match (``referrals.matching``)."""
+    now = now or timezone.now()
+    prefs = intake.care_preferences or {}
+    patient = intake.patient
+    modality = prefs.get("modality") or EITHER
+    return CareRequest(
+        state=intake.state,
+        payer=patient.insurance_payer or "",
+        self_pay=patient.self_pay,
+        modality=modality if modality in WANTED_MODALITIES else EITHER,
+        max_distance_miles=float(prefs.get("max_distance_miles") or DEFAULT_MAX_DISTANCE_MILES),
+        now=now,
+        today=timezone.localdate(now),
+        location=zip_centroid(patient.postal_code) if patient.postal_code else None,
+        provider_types=frozenset(prefs.get("provider_types") or ()),
+        languages=tuple(prefs.get("languages") or patient.preferred_languages or ()),
+        flags=intake_flag_codes(intake),
+    )
+
+
+def _modality_q(request: CareRequest) -> Q | None:
+    """The modality filter; ``None`` when nothing can match (in person, no location)."""
+    telehealth = Q(offers_telehealth=True)
+    if request.modality == TELEHEALTH:
+        return telehealth
+    if request.location is None:
+        return None if request.modality == IN_PERSON else telehealth
+    box = bounding_box(request.location, request.max_distance_miles)
+    in_person = Q(offers_in_person=True, latitude__gte=box.min_lat, latitude__lte=box.max_lat)
+    if box.min_lon is not None:
+        in_person &= Q(longitude__gte=box.min_lon, longitude__lte=box.max_lon)
+    return in_person if request.modality == IN_PERSON else telehealth | in_person
+
+
+def _ranking_columns(request: CareRequest) -> dict[str, tuple[str, str, Q]]:
+    """Column name -> (kind, value, condition) of each fact that can rank a candidate."""
+    facts = facts_that_rank(request)
+    columns = {}
+    for kind, field, values in (
+        ("specialties", "specialties", facts.specialties),
+        ("treatments", "treatments", facts.treatments),
+        ("languages", "languages", facts.languages),
+    ):
+        for n, value in enumerate(sorted(values)):
+            columns[f"rank_{kind}_{n}"] = (kind, value, json_list_contains(field, value))
+    return columns
+
+
+def candidates(request: CareRequest, *, exclude_ids=()) -> QuerySet:
+    """Rows of the listings that may pass the hard constraints (a superset: the pure code
+    decides): tuples of ``_CANDIDATE_FIELDS`` then ``_ranking_columns``' booleans.
+    ``license_expires_on`` is the expiry of the licence in the request's state;
+    ``payer_row`` the id of the row saying the provider takes the request's payer (``None``
+    when it does not, or there is no payer)."""
+    modality = _modality_q(request)
+    if modality is None:
+        return Provider.objects.none().values_list("id")
+    providers = Provider.objects.filter(
+        modality,
+        accepting_new_patients=True,
+        availability_confirmed_at__gte=request.now - FRESHNESS,
+        licenses__state=request.state,
+        licenses__expires_on__gte=request.today,
+    )
+    if request.provider_types:
+        providers = providers.filter(provider_type__in=sorted(request.provider_types))
+    routes = []  # ways to be paid: the patient's payer, or self-pay
+    if request.payer:
+        # A LEFT JOIN on (provider, payer), unique: planned better than an EXISTS per row.
+        providers = providers.annotate(
+            payer=FilteredRelation("insurance", condition=Q(insurance__payer=request.payer)),
+            payer_row=F("payer__id"),
+        )
+        routes.append(Q(payer_row__isnull=False))
+    else:
+        providers = providers.annotate(payer_row=Value(None, output_field=IntegerField()))
+    if pays_self(request):
+        routes.append(Q(self_pay=True))
+    providers = providers.filter(reduce(operator.or_, routes))
+    if exclude_ids:
+        providers = providers.exclude(pk__in=list(exclude_ids))
+    ranking = _ranking_columns(request)
+    return (
+        providers.annotate(
+            license_expires_on=F("licenses__expires_on"),
+            **{
+                name: ExpressionWrapper(condition, output_field=BooleanField())
+                for name, (_, _, condition) in ranking.items()
+            },
+        )
+        .order_by()
+        .values_list(*_CANDIDATE_FIELDS, *ranking)
+    )
+
+
+def candidate_listings(request: CareRequest, *, exclude_ids=()) -> Iterator[ProviderListing]:
+    """Pure listings of the candidates with the facts this request needs, and only those:
+    the licence in the request's state, whether it takes the request's payer, and the
+    specialties, treatments and languages that can rank it (booleans from the database, so
+    no JSON is read per candidate: this loop runs thousands of times). The rows are
+    fetched whole: on PostgreSQL ``.iterator()`` would use a server-side cursor, planned
+    for a fast start, and measured slower here."""
+    state, payer_set = request.state, frozenset({request.payer})
+    width = len(_CANDIDATE_FIELDS)
+    ranking = [(kind, value) for kind, value, _ in _ranking_columns(request).values()]
+
+    @cache
+    def facts(flags: tuple[bool, ...]) -> tuple[frozenset[str], ...]:
+        """(specialties, treatments, languages) present, shared by every row alike."""
+        return tuple(
+            frozenset(
+                value for (k, value), has in zip(ranking, flags, strict=True) if has and k == kind
+            )
+            for kind in ("specialties", "treatments", "languages")
+        )
+
+    @cache
+    def licences(expires_on) -> tuple[Licence, ...]:
+        return (Licence(state, expires_on),)
+
+    for row in candidates(request, exclude_ids=exclude_ids):
+        (
+            pk,
+            npi,
+            name,
+            provider_type,
+            self_pay,
+            telehealth,
+            in_person,
+            lat,
+            lon,
+            next_available,
+            confirmed_at,
+            expires_on,
+            payer_row,
+        ) = row[:width]
+        specialties, treatments, languages = facts(row[width:])
+        yield ProviderListing(
+            id=str(pk),
+            npi=npi,
+            name=name,
+            provider_type=provider_type,
+            licences=licences(expires_on),
+            insurance=payer_set if payer_row is not None else _NOTHING,
+            self_pay=self_pay,
+            modalities=_MODALITIES[telehealth, in_person],
+            accepting_new_patients=True,  # filtered in the query
+            availability_confirmed_at=confirmed_at,
+            next_available=next_available,
+            location=None if lat is None or lon is None else (lat, lon),
+            specialties=specialties,
+            treatments=treatments,
+            languages=languages,
+        )
+
+
+_NOTHING: frozenset[str] = frozenset()
+
+
+def full_listing(provider: Provider) -> ProviderListing:
+    """Every fact of a provider (prefetch ``licenses`` and ``insurance`` when reading many)."""
+    return ProviderListing(
+        id=str(provider.pk),
+        npi=provider.npi,
+        name=provider.name,
+        credentials=provider.credentials,
+        provider_type=provider.provider_type,
+        licences=tuple(Licence(lic.state, lic.expires_on) for lic in provider.licenses.all()),
+        insurance=frozenset(row.payer for row in provider.insurance.all()),
+        self_pay=provider.self_pay,
+        modalities=_modalities(provider.offers_telehealth, provider.offers_in_person),
+        accepting_new_patients=provider.accepting_new_patients,
+        availability_confirmed_at=provider.availability_confirmed_at,
+        next_available=provider.next_available,
+        location=provider.location,
+        specialties=frozenset(provider.specialties or ()),
+        treatments=frozenset(provider.treatments or ()),
+        languages=frozenset(provider.languages or ()),
+    )
+
+
+def _modalities(telehealth: bool, in_person: bool) -> frozenset[str]:
+    return _MODALITIES[bool(telehealth), bool(in_person)]
+
+
+_MODALITIES = {
+    (True, True): frozenset({TELEHEALTH, IN_PERSON}),
+    (True, False): frozenset({TELEHEALTH}),
+    (False, True): frozenset({IN_PERSON}),
+    (False, False): frozenset(),
+}
+
+
+@dataclass(frozen=True)
+class IntakeMatches:
+    request: CareRequest
+    result: MatchResult
+    providers: dict[str, Provider]  # the matched providers' full rows, by id
+
+    def provider(self, match: Match) -> Provider:
+        return self.providers[match.provider.id]
+
+
+def provider_matches(
+    intake: Intake, *, limit: int | None = 10, exclude_ids=(), now: datetime | None = None
+) -> IntakeMatches:
+    """The intake's ranked matches (at most ``limit``) with the matched providers' rows."""
+    request = care_request_for(intake, now=now)
+    result = match_providers(
+        candidate_listings(request, exclude_ids=exclude_ids), request, limit=limit
+    )
+    ids = [m.provider.id for m in result.matches]
+    providers = {
+        str(p.pk): p
+        for p in Provider.objects.filter(pk__in=ids).prefetch_related("licenses", "insurance")
+    }
+    return IntakeMatches(request=request, result=result, providers=providers)
+
+
+@dataclass(frozen=True)
+class ProviderFit:
+    """One provider against one intake: its match (rank among all), or why it fails."""
+
+    match: Match | None
+    unmet: tuple[str, ...]
+
+
+def provider_fit(intake: Intake, provider: Provider, *, now=None) -> ProviderFit:
+    found = provider_matches(intake, limit=None, now=now)
+    for match in found.result.matches:
+        if match.provider.id == str(provider.pk):
+            return ProviderFit(match=match, unmet=())
+    unmet = unmet_constraints(full_listing(provider), found.request)
+    return ProviderFit(match=None, unmet=unmet or ("Not matched for this intake",))
+
+
+def next_match_after(referral: Referral) -> tuple[Match, Provider] | None:
+    """The best match not yet referred to for this intake (after a decline)."""
+    tried = Referral.objects.filter(intake_id=referral.intake_id).values_list(
+        "provider_id", flat=True
+    )
+    found = provider_matches(referral.intake, limit=1, exclude_ids=list(tried))
+    if not found.result.matches:
+        return None
+    match = found.result.matches[0]
+    return match, found.provider(match)
+
+
+# --- Directory --------------------------------------------------------------------------------
+
+
+def stale_q(now: datetime | None = None) -> Q:
+    """Listings out of matching for staleness: availability unconfirmed for 30+ days."""
+    now = now or timezone.now()
+    return Q(availability_confirmed_at__isnull=True) | Q(
+        availability_confirmed_at__lt=now - FRESHNESS
+    )
+
+
+def expired_license_q(today=None) -> Q:
+    today = today or timezone.localdate()
+    return Q(Exists(License.objects.filter(provider=OuterRef("pk"), expires_on__lt=today)))
+
+
+def json_list_contains(field: str, value: str) -> Q:
+    """``value`` is an element of the JSON list ``field`` (PostgreSQL: containment; SQLite:
+    the quoted token in the JSON text, exact because values are slugs without quotes)."""
+    if connection.features.supports_json_field_contains:
+        return Q(**{f"{field}__contains": [value]})
+    return Q(**{f"{field}__icontains": f'"{value}"'})
+
+
+def providers_to_reconfirm(now: datetime | None = None) -> list[tuple[Provider, list[str]]]:
+    """Listings to re-confirm this week, each with what needs doing: availability confirmed
+    23+ days ago (stale within a week) or never, a licence expired or expiring in 30 days."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    soon_stale = now - FRESHNESS + RECONFIRM_AHEAD
+    licences_due = License.objects.filter(expires_on__lte=today + LICENSE_RENEWAL_AHEAD)
+    qs = (
+        Provider.objects.filter(
+            Q(availability_confirmed_at__isnull=True)
+            | Q(availability_confirmed_at__lt=soon_stale)
+            | Q(Exists(licences_due.filter(provider=OuterRef("pk"))))
+        )
+        .prefetch_related("licenses")
+        .order_by("availability_confirmed_at", "npi")
+    )
+    out = []
+    for provider in qs:
+        todo = []
+        confirmed = provider.availability_confirmed_at
+        if confirmed is None:
+            todo.append("availability never confirmed")
+        elif confirmed < now - FRESHNESS:
+            todo.append(f"availability last confirmed {confirmed.date().isoformat()} (stale)")
+        elif confirmed < soon_stale:
+            todo.append(
+                f"availability last confirmed {confirmed.date().isoformat()} (stale within a week)"
+            )
+        for lic in provider.licenses.all():
+            if lic.expires_on < today:
+                todo.append(f"{lic.state} licence expired {lic.expires_on.isoformat()}")
+            elif lic.expires_on <= today + LICENSE_RENEWAL_AHEAD:
+                todo.append(f"{lic.state} licence expires {lic.expires_on.isoformat()}")
+        out.append((provider, todo))
+    return out
+
+
+# --- Referrals --------------------------------------------------------------------------------
+
+
+def referrals_for_intake(intake_id) -> QuerySet[Referral]:
+    return (
+        Referral.objects.filter(intake_id=intake_id)
+        .select_related("provider")
+        .order_by("-created_at")
+    )
+
+
+def follow_ups_for_intake(intake_id) -> QuerySet[Referral]:
+    """The intake's referrals flagged for follow-up (for the case page)."""
+    return referrals_for_intake(intake_id).filter(follow_up_flagged_at__isnull=False)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    label: str
+    sent: int
+    scheduled: int
+    median_days_to_first_visit: float | None
+
+    @property
+    def share_scheduled(self) -> float | None:
+        return self.scheduled / self.sent if self.sent else None
+
+
+def referral_outcomes() -> tuple[Outcome, list[Outcome]]:
+    """Overall and per provider: of the referrals ever sent, how many reached a scheduled
+    first visit, and the median days from the intake's submission to that visit."""
+    sent = Exists(
+        ReferralEvent.objects.filter(referral=OuterRef("pk"), to_status=ReferralStatus.SENT)
+    )
+    rows = Referral.objects.filter(sent).values_list(
+        "provider_id",
+        "provider__name",
+        "provider__npi",
+        "first_visit_on",
+        "intake__submitted_at",
+    )
+    per_provider = defaultdict(list)
+    labels = {}
+    for provider_id, name, npi, first_visit_on, submitted_at in rows:
+        labels[provider_id] = f"{name} ({npi})"
+        days = None
+        if first_visit_on is not None:
+            days = (first_visit_on - timezone.localdate(submitted_at)).days
+        per_provider[provider_id].append(days)
+
+    def outcome(label, days_list):
+        reached = [d for d in days_list if d is not None]
+        return Outcome(
+            label, len(days_list), len(reached), statistics.median(reached) if reached else None
+        )
+
+    providers = sorted(
+        (outcome(labels[pid], days) for pid, days in per_provider.items()),
+        key=lambda o: (-o.sent, o.label),
+    )
+    overall = outcome("All providers", [d for days in per_provider.values() for d in days])
+    return overall, providers
+
+
+# --- Support resources ------------------------------------------------------------------------
+
+
+def support_resources_for(audience: str = Audience.BOTH) -> list[SupportResource]:
+    """Active resources for ``audience``: ``patient`` or ``carer`` get theirs and those for
+    both; ``both`` gets every one. Crisis lines first, then the admin's order."""
+    qs = SupportResource.objects.filter(active=True)
+    if audience in (Audience.PATIENT, Audience.CARER):
+        qs = qs.filter(audience__in=[audience, Audience.BOTH])
+    elif audience != Audience.BOTH:
+        raise ValueError(f"audience must be patient, carer or both, not {audience!r}")
+    return list(qs.order_by("position", "name"))
