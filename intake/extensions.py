@@ -27,7 +27,17 @@ class ListFilter:
     description: str
 
 
+@dataclass(frozen=True)
+class PatientPageSection:
+    """A block another app adds to a patient-facing page (e.g. support resources)."""
+
+    key: str
+    template: str  # rendered with the context that ``context`` returns
+    context: Callable[[], dict]
+
+
 DETAIL_SECTIONS: dict[str, DetailSection] = {}
+CONFIRMATION_SECTIONS: dict[str, PatientPageSection] = {}
 LIST_FILTERS: dict[str, ListFilter] = {}
 
 
@@ -37,3 +47,7 @@ def register_detail_section(section: DetailSection) -> None:
 
 def register_list_filter(list_filter: ListFilter) -> None:
     LIST_FILTERS[list_filter.name] = list_filter
+
+
+def register_confirmation_section(section: PatientPageSection) -> None:
+    CONFIRMATION_SECTIONS[section.key] = section

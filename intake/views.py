@@ -19,6 +19,7 @@ from django.utils.crypto import salted_hmac
 from django.views.decorators.http import require_GET
 
 from intake import drafts
+from intake.extensions import CONFIRMATION_SECTIONS
 from intake.wizard import resume_link, resume_step, submitted_intake
 from screening.rules.safety import crisis_resources_for
 
@@ -172,4 +173,10 @@ def confirmation(request):
     intake = submitted_intake(request)
     if intake is None:
         return redirect("intake:start")
-    return render(request, "intake/confirmation.html", {"urgent": intake.urgent})
+    sections = [
+        {"template": section.template, **section.context()}
+        for section in CONFIRMATION_SECTIONS.values()
+    ]
+    return render(
+        request, "intake/confirmation.html", {"urgent": intake.urgent, "sections": sections}
+    )

@@ -5,3 +5,18 @@ class ReferralsConfig(AppConfig):
     """Provider directory, matching, referrals and support resources."""
 
     name = "referrals"
+
+    def ready(self):
+        from intake.extensions import PatientPageSection, register_confirmation_section
+        from referrals.selectors import support_resources_for
+
+        register_confirmation_section(
+            PatientPageSection(
+                key="support_resources",
+                template="referrals/_confirmation_support.html",
+                context=lambda: {
+                    "for_patients": support_resources_for("patient"),
+                    "for_carers": support_resources_for("carer"),
+                },
+            )
+        )

@@ -428,6 +428,7 @@ class CaseAdmin(admin.ModelAdmin):
             "find_providers_url": _find_providers_url(case),
             "access_by_user_url": _url_or_none("admin:access_by_user"),
             "support_resources": selectors.support_resources(),
+            "referrals": selectors.case_referrals(case),
             **(extra_context or {}),
         }
         context["urls"] = {

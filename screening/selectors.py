@@ -651,3 +651,20 @@ AUDIENCE_WORDS = {
     "both": "for patients and carers",
 }
 FORMAT_WORDS = {"online": "online", "in_person": "in person", "both": "online or in person"}
+
+
+def case_referrals(case) -> list[dict]:
+    """The case's referrals with their status and any follow-up flag (referrals app, by name)."""
+    try:  # looked up by name: screening never imports referrals (it sits above us)
+        model = apps.get_model("referrals", "Referral")
+    except LookupError:
+        return []
+    rows = model.objects.filter(intake_id=case.intake_id).select_related("provider")
+    return [
+        {
+            "provider": r.provider.name,
+            "status": r.get_status_display(),
+            "follow_up": r.follow_up_reason if r.follow_up_flagged_at else "",
+        }
+        for r in rows.order_by("created_at")
+    ]

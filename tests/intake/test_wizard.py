@@ -430,6 +430,10 @@ class TestReviewAndSubmit:
         page = html(client.get("/intake/submitted/"))
         assert "A clinician on the care team reviews your answers" in page
         assert "not a\n    diagnosis" in page or "not a diagnosis" in page
+        # Peer support for the patient and for carers (referrals' support resources).
+        assert "NAMI Connection Recovery Support Group" in page
+        assert "NAMI Family Support Group" in page
+        assert "For family, friends and carers" in page
 
     def test_submitting_twice_stores_one_intake(self, client):
         complete_steps(client)
