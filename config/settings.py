@@ -145,15 +145,24 @@ EMBEDDED_DATABASE = DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache -------------------------------------------------------------------------------
+# Seconds for any Redis I/O (cache and broker): a down or hung Redis never hangs a request.
+BROKER_TIMEOUT = env.float("BROKER_TIMEOUT", default=2.0)
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "django_redis.cache.RedisCache",
             "LOCATION": REDIS_URL,
-            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+            "OPTIONS": {
+                "SOCKET_CONNECT_TIMEOUT": BROKER_TIMEOUT,
+                "SOCKET_TIMEOUT": BROKER_TIMEOUT,
+                # Redis down or restarting: a cache call is a miss (logged), never a 500. Rate
+                # limits fail open for the outage rather than refuse patients' submissions.
+                "IGNORE_EXCEPTIONS": True,
+            },
         }
     }
+    DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -177,7 +186,6 @@ CELERY_TASK_SOFT_TIME_LIMIT = 90
 CELERY_TIMEZONE = "UTC"
 # Bounded broker I/O so a down or hung Redis never hangs a web request: connect and socket
 # timeouts of BROKER_TIMEOUT seconds, and at most one quick retry when publishing.
-BROKER_TIMEOUT = env.float("BROKER_TIMEOUT", default=2.0)
 CELERY_BROKER_CONNECTION_TIMEOUT = BROKER_TIMEOUT
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {
@@ -202,11 +210,11 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
 CELERY_BEAT_SCHEDULE = {
     "sweep-unscreened": {
         "task": "screening.tasks.sweep_unscreened",
-        "schedule": timedelta(seconds=60),
+        "schedule": timedelta(seconds=env.int("SWEEP_INTERVAL_SECONDS", default=60)),
     },
     "escalate-unacknowledged-urgent-cases": {
         "task": "screening.tasks.escalate_unacknowledged",
-        "schedule": timedelta(seconds=60),
+        "schedule": timedelta(seconds=env.int("SWEEP_INTERVAL_SECONDS", default=60)),
     },
     "heartbeat": {"task": "ops.tasks.record_heartbeat", "schedule": timedelta(seconds=60)},
     "purge-old-heartbeats": {
@@ -265,6 +273,7 @@ REST_FRAMEWORK = {
         "user": env.str("API_THROTTLE_USER", default="1200/min"),
     },
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    "EXCEPTION_HANDLER": "ops.api.exception_handler",  # database unreachable: 503, not 500
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "TRD intake screening API",
@@ -367,6 +376,9 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="screening@localhost"
 ONCALL_EMAILS = env.list("ONCALL_EMAILS", default=["oncall@localhost"])
 ESCALATION_EMAILS = env.list("ESCALATION_EMAILS", default=["escalation@localhost"])
 URGENT_ACK_MINUTES = env.int("URGENT_ACK_MINUTES", default=15)
+# An urgent case still not notified this long after opening (its task was lost with the
+# broker) is notified by the escalation job.
+URGENT_NOTIFY_GRACE_SECONDS = env.int("URGENT_NOTIFY_GRACE_SECONDS", default=60)
 # The periodic sweep screens intakes still unscreened this long after submission.
 SCREENING_SWEEP_AFTER_SECONDS = env.int("SCREENING_SWEEP_AFTER_SECONDS", default=120)
 

@@ -67,6 +67,8 @@ def seconds_until_allowed(request) -> int:
     except ValueError:  # expired between add and incr
         cache.set(key, 1, timeout=window + 5)
         count = 1
+    if count is None:  # the cache is unreachable (Redis down): fail open, keep the intake
+        return 0
     if count <= limit:
         return 0
     return max(1, math.ceil((window_number + 1) * window - now))

@@ -1,7 +1,8 @@
 """OpenAPI post-processing: the error responses every v1 operation can give, documented once.
 
 DRF answers 401 without credentials, 403 without the role, 429 when throttled, 400 for bad
-parameters or bodies, and 404 for an unknown id or a page past the end of a list. Views
+parameters or bodies, 404 for an unknown id or a page past the end of a list, and 503 while
+the database is unreachable (ops.api). Views
 document their specific responses; this hook adds the common ones they did not.
 """
 
@@ -16,6 +17,9 @@ COMMON = {
     "401": "No or invalid credentials.",
     "403": "Authenticated without the needed role.",
     "429": "Rate-limited; retry after the number of seconds in the Retry-After header.",
+    "503": "Briefly unavailable (the database is restarting or failing over); retry after the "
+    "number of seconds in the Retry-After header. Retry a submission with the same "
+    "Idempotency-Key: nothing is stored twice.",
 }
 
 

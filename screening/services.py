@@ -213,7 +213,7 @@ def escalate_unacknowledged(now=None) -> int:
         urgent=True,
         acknowledged_at__isnull=True,
         notified_at__isnull=True,
-        opened_at__lt=now - timedelta(minutes=1),
+        opened_at__lt=now - timedelta(seconds=settings.URGENT_NOTIFY_GRACE_SECONDS),
     ):
         notify_urgent(case.pk)  # its notification task was lost
     overdue = Case.objects.filter(
