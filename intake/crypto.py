@@ -1,4 +1,5 @@
-"""HMAC blind indexes: exact-match lookups of encrypted values without storing them in clear.
+"""Encryption at rest helpers, and HMAC blind indexes: exact-match lookups of encrypted values
+without storing them in clear.
 
 Encrypted columns (django-fernet-encrypted-fields) hold ciphertext that changes on every write,
 so they cannot be searched. Beside each searchable one we store
@@ -10,6 +11,7 @@ import hashlib
 import hmac
 
 from django.conf import settings
+from encrypted_fields.fields import EncryptedTextField
 
 
 def normalise_email(value: str) -> str:
@@ -30,3 +32,35 @@ def blind_index(purpose: str, value: str | None) -> str | None:
     normalised = NORMALISERS[purpose](str(value))
     message = f"{purpose}:{normalised}".encode()
     return hmac.new(settings.BLIND_INDEX_KEY.encode(), message, hashlib.sha256).hexdigest()
+
+
+class EncryptedNoteField(EncryptedTextField):
+    """Free text staff write about a patient (case notes, reasons, referral notes): clinical
+    notes name people and circumstances, so they are encrypted at rest like the patient's
+    details. The library stores no ciphertext for an empty value (NULL instead), so the column
+    is nullable and NULL reads back as ``""``: callers see a plain text field."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs["null"] = True
+        super().__init__(*args, **kwargs)
+
+    def from_db_value(self, value, expression, connection):
+        return "" if value is None else super().from_db_value(value, expression, connection)
+
+
+def encrypt_existing(app_label: str, model_name: str, *fields: str):
+    """A RunPython step for a migration that turned plain columns into encrypted ones: rows
+    written before it still hold plaintext (read back as is); saving them again encrypts."""
+
+    def forwards(apps, schema_editor):
+        model = apps.get_model(app_label, model_name)
+        batch = []
+        for row in model.objects.only("pk", *fields).iterator(chunk_size=500):
+            batch.append(row)
+            if len(batch) == 500:
+                model.objects.bulk_update(batch, fields)
+                batch = []
+        if batch:
+            model.objects.bulk_update(batch, fields)
+
+    return forwards

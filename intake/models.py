@@ -18,7 +18,7 @@ from encrypted_fields.fields import (
     EncryptedJSONField,
 )
 
-from intake.crypto import blind_index
+from intake.crypto import EncryptedNoteField, blind_index
 
 
 class ImmutableRecordError(Exception):
@@ -277,8 +277,8 @@ class Amendment(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
-    reason = models.TextField()
-    changes = models.JSONField(help_text="Field path -> corrected value")
+    reason = EncryptedNoteField()
+    changes = EncryptedJSONField(help_text="Field path -> corrected value")
 
     class Meta:
         ordering = ["created_at"]

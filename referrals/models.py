@@ -19,6 +19,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
+from intake.crypto import EncryptedNoteField
 from intake.models import Intake
 from referrals.matching.types import PROVIDER_TYPES
 
@@ -144,7 +145,7 @@ class Referral(ConcurrentTransitionMixin, models.Model):
     intake = models.ForeignKey(Intake, on_delete=models.PROTECT, related_name="referrals")
     provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="referrals")
     status = FSMField(default=S.DRAFT, choices=S.choices)
-    note = models.TextField(blank=True)
+    note = EncryptedNoteField(blank=True)
     # The match as the clinician saw it when referring (score, rank, reasons in words).
     match_score = models.FloatField(null=True, blank=True)
     match_rank = models.PositiveIntegerField(null=True, blank=True)
@@ -238,7 +239,7 @@ class ReferralEvent(models.Model):
         related_name="+",
     )
     at = models.DateTimeField(default=timezone.now)
-    note = models.TextField(blank=True)
+    note = EncryptedNoteField(blank=True)
 
     class Meta:
         ordering = ["at", "id"]

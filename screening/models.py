@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
+from intake.crypto import EncryptedNoteField
 from intake.models import Intake
 
 LEVELS = ("urgent", "high", "moderate", "info")
@@ -135,7 +136,7 @@ class Case(ConcurrentTransitionMixin, models.Model):
     notified_at = models.DateTimeField(null=True, blank=True)
     escalated_at = models.DateTimeField(null=True, blank=True)
     # Why the case was closed or dismissed (required for both; free text, masked in the audit log).
-    closed_reason = models.TextField(blank=True)
+    closed_reason = EncryptedNoteField(blank=True)
     status_changed_at = models.DateTimeField(null=True, blank=True)
     status_changed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -213,7 +214,7 @@ class CaseNote(models.Model):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="notes")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
-    text = models.TextField()
+    text = EncryptedNoteField()
 
     class Meta:
         ordering = ["created_at"]

@@ -5,20 +5,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('intake', '0001_initial'),
+        ("intake", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='patient',
-            name='erased_at',
+            model_name="patient",
+            name="erased_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AlterField(
-            model_name='patient',
-            name='birth_date',
+            model_name="patient",
+            name="birth_date",
             field=encrypted_fields.fields.EncryptedDateField(null=True),
         ),
     ]

@@ -184,8 +184,8 @@ class Ledger:
         assert set(runs.values()) == {1}, "an intake was screened more than once"
         assert self.screened(ids) == len(ids), "a screening run did not complete"
         doubled = self._rows(
-            "SELECT intake_id, run_id, code FROM screening_flag "
-            "WHERE intake_id = ANY(%s::uuid[]) GROUP BY intake_id, run_id, code HAVING count(*) > 1",
+            "SELECT intake_id, run_id, code FROM screening_flag WHERE intake_id = ANY(%s::uuid[]) "
+            "GROUP BY intake_id, run_id, code HAVING count(*) > 1",
             (ids,),
         )
         assert not doubled, doubled

@@ -1,7 +1,8 @@
 """A full flow with recognisable patients, on the real services: web intake, API intake,
 screening in a worker process, review in the admin, matching and a referral. The patients'
 names, email, phone, birth date and external id appear in no log line (ours or the worker's),
-no Celery message as it sits in Redis, and no URL requested or redirected to."""
+no Celery message as it sits in Redis, no URL requested or redirected to, and no raw row of
+any table in the database (encrypted at rest), while the application still reads them back."""
 
 import base64
 import io
@@ -10,9 +11,12 @@ import logging
 
 import pytest
 from django.conf import settings
+from django.contrib.sessions.models import Session
+from django.db import connection
 from django.test import Client
 
-from intake.models import Intake
+from intake.models import Intake, IntakeDraft, Patient
+from referrals.models import Referral
 from screening.models import Case
 from tests.conftest import login
 from tests.factories import urgent_payload
@@ -85,6 +89,26 @@ def captured_logs():
     root.removeHandler(handler)
 
 
+def _text(value) -> str:
+    if isinstance(value, bytes | memoryview):
+        return bytes(value).decode("latin-1")
+    return json.dumps(value, default=str) if isinstance(value, dict | list) else str(value)
+
+
+def raw_rows_by_table() -> dict[str, tuple[int, str]]:
+    """Every table the database holds, read with plain SQL: (row count, all values as text).
+    Session data is signed base64, so it is decoded as well."""
+    found = {}
+    with connection.cursor() as cursor:
+        for table in connection.introspection.table_names():
+            cursor.execute(f'SELECT * FROM "{table}"')  # noqa: S608 - names from the catalogue
+            rows = cursor.fetchall()
+            found[table] = (len(rows), "\n".join(_text(v) for row in rows for v in row))
+    sessions = [json.dumps(s.get_decoded(), default=str) for s in Session.objects.all()]
+    found["django_session (decoded)"] = (len(sessions), "\n".join(sessions))
+    return found
+
+
 def queued_messages(broker) -> list[str]:
     """The Celery messages waiting in Redis, decoded (body is base64 JSON)."""
     with broker.connection_for_write() as conn:
@@ -108,6 +132,13 @@ def test_no_patient_data_in_logs_task_messages_or_urls(
         response = post_step(web, step, answers)
         assert response.status_code == 302, (step, response.content[:500])
         web.urls.append(response["Location"])
+    # ... and another stops half-way: a saved draft waiting to be resumed.
+    unfinished = Client()
+    for step in STEP_ORDER[: STEP_ORDER.index("about-you") + 1]:
+        answers = valid_answers(step)
+        if step == "about-you":
+            answers = {**answers, **WEB_PATIENT}
+        assert post_step(unfinished, step, answers).status_code == 302
     # 2. A partner posts an urgent intake through the API.
     payload = urgent_payload(item9=2, **API_PATIENT)
     api_response = cleo_api.post(
@@ -116,6 +147,7 @@ def test_no_patient_data_in_logs_task_messages_or_urls(
     assert api_response.status_code == 201
     api_urls = ["/api/v1/intakes/"]
     assert Intake.objects.count() == 2
+    assert IntakeDraft.objects.count() >= 1
 
     # 3. The tasks as they sit in Redis, before any worker takes them.
     messages = queued_messages(broker)
@@ -145,7 +177,7 @@ def test_no_patient_data_in_logs_task_messages_or_urls(
     assert staff.get(case_page).status_code == 200
     for action, data in (
         ("acknowledge", {}),
-        ("note", {"text": "Called back, safe plan"}),
+        ("note", {"text": "Called Zebulon Quixotewright back, safe plan"}),
         ("start_review", {}),
     ):
         assert (
@@ -162,7 +194,12 @@ def test_no_patient_data_in_logs_task_messages_or_urls(
         assert cleo_api.get(path).status_code == 200
         api_urls.append(path)
     referral = cleo_api.post(
-        "/api/v1/referrals/", {"intake": intake_id, "provider": str(provider.pk)}, format="json"
+        "/api/v1/referrals/", {
+            "intake": intake_id,
+            "provider": str(provider.pk),
+            "note": "Zebulon Quixotewright prefers evening calls",
+        },
+        format="json",
     )
     assert referral.status_code == 201, referral.content
     api_urls.append("/api/v1/referrals/")
@@ -177,3 +214,26 @@ def test_no_patient_data_in_logs_task_messages_or_urls(
     theirs = worker.log()
     assert "intake_screened" in theirs and "Urgent case needs same-day review" in theirs
     assert not leaks(theirs), [line for line in theirs.splitlines() if leaks(line)][:5]
+
+    # 7. At rest: no raw row of any table holds them; the application still reads them back.
+    tables = raw_rows_by_table()
+    leaking = {t: leaks(text) for t, (_, text) in tables.items() if leaks(text)}
+    assert not leaking, leaking
+    holding = {t for t, (count, _) in tables.items() if count}
+    for table in (
+        "intake_patient",
+        "intake_intake",
+        "intake_intakedraft",
+        "screening_screeningrun",
+        "screening_flag",
+        "screening_case",
+        "screening_casenote",
+        "referrals_referral",
+        "django_session (decoded)",
+    ):
+        assert table in holding, f"{table} is empty: the check would prove nothing"
+    api_patient = Intake.objects.get(pk=intake_id).patient
+    assert (api_patient.family_name, api_patient.external_id) == ("Quixotewright", "MRN-ZQ-7781")
+    assert Patient.objects.filter(family_name__isnull=False).count() >= 2
+    assert "Quixotewright" in urgent.notes.get().text  # clinicians' notes: encrypted, readable
+    assert "Quixotewright" in Referral.objects.get().note
