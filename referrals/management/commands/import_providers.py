@@ -39,16 +39,26 @@ class Command(BaseCommand):
             self.stdout.write(FORMAT)
             return
         handle = sys.stdin if file == "-" else self._open(file)
-        with handle:
-            total = None if file == "-" else self._count_rows(file)
-            reader = csv.DictReader(handle)
-            self._check_header(reader.fieldnames)
-            counts = {"created": 0, "updated": 0, "unchanged": 0}
-            rejected: list[str] = []
-            with transaction.atomic():
-                self._import(reader, counts, rejected, total)
-                if dry_run:
-                    transaction.set_rollback(True)
+        counts = {"created": 0, "updated": 0, "unchanged": 0}
+        rejected: list[str] = []
+        try:
+            with handle:
+                total = None if file == "-" else self._count_rows(file)
+                reader = csv.DictReader(handle)
+                self._check_header(reader.fieldnames)
+                with transaction.atomic():  # a file that cannot be read imports nothing
+                    self._import(reader, counts, rejected, total)
+                    if dry_run:
+                        transaction.set_rollback(True)
+        except UnicodeDecodeError as error:
+            raise CommandError(
+                f"{file} is not UTF-8 text (byte {error.start} of a block cannot be decoded); "
+                "save it as UTF-8 CSV. Nothing was imported."
+            ) from None
+        except csv.Error as error:
+            raise CommandError(
+                f"{file} is not a readable CSV ({error}). Nothing was imported."
+            ) from None
         checked = sum(counts.values()) + len(rejected)
         words = (
             ("to create", "to update", "unchanged")
@@ -120,7 +130,11 @@ class Command(BaseCommand):
         npis = [(row.get("npi") or "").strip() for _, row in batch]
         existing = {
             p.npi: p
-            for p in Provider.objects.filter(npi__in=npis).prefetch_related("licenses", "insurance")
+            # Only well-formed NPIs are looked up (a NUL byte cannot even be sent to PostgreSQL);
+            # the others are rejected by the serializer with their reason.
+            for p in Provider.objects.filter(
+                npi__in=[n for n in npis if n.isascii() and n.isdigit()]
+            ).prefetch_related("licenses", "insurance")
         }
         with transaction.atomic():
             for (line, row), npi in zip(batch, npis, strict=True):
