@@ -279,7 +279,11 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "TRD intake screening API",
     "DESCRIPTION": (
         "Public API v1 for partner systems. Decision support for clinicians: nothing it "
-        "returns is a diagnosis. Errors use DRF's shape: an object keyed by field path."
+        "returns is a diagnosis. Errors use DRF's shape: an object keyed by field path. "
+        "Error messages name the field and the problem but never repeat the value sent (it may "
+        "be a patient's details), except a misspelled medication name, with a suggestion. "
+        "503 with Retry-After while the database is unreachable: retry with the same "
+        "Idempotency-Key."
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,

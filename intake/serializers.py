@@ -184,7 +184,8 @@ class MedicationTrialSerializer(StrictSerializer):
         try:
             return resolve_medication(value)
         except UnknownMedication as exc:
-            raise serializers.ValidationError(str(exc)) from exc
+            # The contract's own example repeats a misspelled medication name (api/v1.md).
+            raise serializers.ValidationError(str(exc), code="unknown_medication") from exc
 
     def validate(self, attrs):
         medication, dose = attrs["medication"], attrs["max_daily_dose_mg"]

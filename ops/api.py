@@ -1,4 +1,11 @@
-"""DRF exception handling: an unreachable database is a 503 the client may retry, never a 500.
+"""DRF exception handling: error bodies never repeat what was sent, and an unreachable database
+is a 503 the client may retry, never a 500.
+
+DRF's messages quote the value they reject (``"Ada Rivera" is not a valid choice.``): a partner
+that maps a column wrongly would get the patient's details back in an error, and error bodies
+end up in integration logs. Every quoted repetition of a string the request sent is replaced
+(choices: "Not one of the allowed values."; otherwise "the value sent"). The one exception is
+the contract's documented medication message, which repeats a misspelled medication name.
 
 A PostgreSQL restart or failover drops connections for a few seconds. Requests caught in that
 window answer ``503 Service Unavailable`` with ``Retry-After``; no patient data is in the
@@ -10,6 +17,7 @@ commit whose response was lost returns the first intake instead of making a seco
 import structlog
 from django.db import InterfaceError, OperationalError
 from rest_framework import status
+from rest_framework.exceptions import ErrorDetail, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -17,6 +25,64 @@ log = structlog.get_logger(__name__)
 
 RETRY_AFTER_SECONDS = 5
 UNAVAILABLE = (OperationalError, InterfaceError)
+ECHO_ALLOWED = {"unknown_medication"}
+CHOICE_MESSAGE = "Not one of the allowed values (the API schema lists them)."
+
+
+def sent_strings(data) -> set[str]:
+    """Every string value in a request body, however deeply nested (keys are field names: an
+    unknown key is named back, as the contract asks)."""
+    found: set[str] = set()
+    stack = [data]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list | tuple):
+            stack.extend(item)
+        elif isinstance(item, str) and item.strip():
+            found.add(item)
+    return found
+
+
+def _child(data, key):
+    if isinstance(data, dict):
+        return data.get(key, data if key in ("non_field_errors", "detail") else None)
+    if isinstance(data, list) and str(key).isdigit() and int(key) < len(data):
+        return data[int(key)]
+    return None
+
+
+def without_echo(detail, data):
+    """``detail`` with every quoted repetition of a string sent *at that field path* taken
+    out (an error's path mirrors the body's, so an example in a message, such as 'NY', is left
+    alone unless that field sent it)."""
+    if isinstance(detail, dict):
+        return {key: without_echo(value, _child(data, key)) for key, value in detail.items()}
+    if isinstance(detail, list):
+        if (
+            isinstance(data, list)
+            and len(detail) == len(data)
+            and not all(isinstance(d, str) for d in detail)
+        ):
+            return [without_echo(d, v) for d, v in zip(detail, data, strict=True)]
+        return [_scrub(message, sent_strings(data)) for message in detail]
+    return _scrub(detail, sent_strings(data))
+
+
+def _scrub(message, sent: set[str]):
+    if not isinstance(message, str) or getattr(message, "code", None) in ECHO_ALLOWED:
+        return message if isinstance(message, str) else without_echo(message, None)
+    code = getattr(message, "code", None)
+    text = str(message)
+    echoed = [v for v in sent if f'"{v}"' in text or f"'{v}'" in text]
+    if not echoed:
+        return message
+    if code == "invalid_choice":
+        return ErrorDetail(CHOICE_MESSAGE, code=code)
+    for value in sorted(echoed, key=len, reverse=True):
+        text = text.replace(f'"{value}"', "the value sent").replace(f"'{value}'", "the value sent")
+    return ErrorDetail(text[:1].upper() + text[1:], code=code)
 
 
 def exception_handler(exc, context):
@@ -35,4 +101,16 @@ def exception_handler(exc, context):
             status=status.HTTP_503_SERVICE_UNAVAILABLE,
             headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
         )
-    return drf_exception_handler(exc, context)
+    response = drf_exception_handler(exc, context)
+    if response is not None and isinstance(exc, ValidationError):
+        request = context.get("request")
+        try:
+            data = request.data if request is not None else None
+        except Exception:  # an unparsable body: nothing was sent that could be repeated
+            data = None
+        if request is not None and not isinstance(data, dict | list):
+            data = dict(request.query_params)  # a GET's parameters are what it sent
+        elif request is not None and request.query_params:
+            data = {**dict(request.query_params), **data} if isinstance(data, dict) else data
+        response.data = without_echo(response.data, data)
+    return response

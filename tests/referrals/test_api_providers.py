@@ -32,6 +32,8 @@ CONTRACT_EXAMPLE = {
     "availability_confirmed_at": "2026-11-20T15:04:00Z",
 }
 
+CHOICE = "Not one of the allowed values (the API schema lists them)."  # no echo
+
 
 def post(client, body):
     return client.post(URL, data=json.dumps(body), content_type="application/json")
@@ -120,7 +122,7 @@ class TestValidation:
                 },
             ),
             ({"npi": "12345"}, {"npi": ["Ensure this field has at least 10 characters."]}),
-            ({"provider_type": "surgeon"}, {"provider_type": ['"surgeon" is not a valid choice.']}),
+            ({"provider_type": "surgeon"}, {"provider_type": [CHOICE]}),
             (
                 {
                     "licenses": [
@@ -142,7 +144,7 @@ class TestValidation:
             ({"licenses": []}, {"licenses": ["List at least one licence (state and expiry)."]}),
             (
                 {"specialties": ["trd", "astrology"]},
-                {"specialties": {"1": ['"astrology" is not a valid choice.']}},
+                {"specialties": {"1": [CHOICE]}},
             ),
             (
                 {"insurance": ["Aetna"]},

@@ -195,7 +195,9 @@ class TestMoves:
 
     def test_an_unknown_status_is_400(self, draft, cleo_api):
         response = move(cleo_api, draft, status="lost")
-        assert response.json() == {"status": ['"lost" is not a valid choice.']}
+        assert response.json() == {
+            "status": ["Not one of the allowed values (the API schema lists them)."]
+        }
 
     def test_scheduling_needs_the_first_visit(self, draft, cleo, cleo_api):
         services.referral_move(referral=draft, to="sent", by=cleo)
