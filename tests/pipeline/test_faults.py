@@ -159,23 +159,27 @@ def test_postgres_restarted_under_load(stack_root):
         stream = Stream(stack, token, count=48, rate=8).start()
         stream.wait_for(12)
         started = time.monotonic()
-        stack.pg.restart("fast")
+        stack.pg.stop("fast")
+        time.sleep(2)  # down long enough that submissions surely arrive while it is
+        stack.pg.start()
         down_s = round(time.monotonic() - started, 2)
         stream.join()
-        figures = {**stream.figures(), "faults": f"postgres restarted, down {down_s}s"}
+        figures = {**stream.figures(), "faults": f"postgres stopped and restarted, down {down_s}s"}
         figures.update(ledger.settle(stream))
         report("postgres restart", figures)
         answers = {a for s in stream.submissions for a in s.answers}
         assert 500 not in answers
         assert answers <= {201, 503, "ConnectionError"}, answers
+        assert figures["retried"] > 0, "no submission met the outage: the test proved nothing"
     finally:
         stop(stack)
 
 
 def test_a_hung_broker_during_a_stream(stack_root):
-    """The web tier's broker connection goes silent for 5 s (a proxy that accepts and never
-    answers). Every submission still answers 201 in bounded time; the sweep and escalation
-    job recover what could not be published."""
+    """The web tier's broker connection goes silent for 8 s (a proxy that accepts and never
+    answers). Every submission still answers 201 in bounded time (publishing gives up after
+    BROKER_TIMEOUT and one retry); the sweep and escalation job recover what could not be
+    published."""
     proxy = TcpProxy()
     stack = None
     try:
@@ -185,7 +189,7 @@ def test_a_hung_broker_during_a_stream(stack_root):
         stream.wait_for(10)
         proxy.hung.set()
         hung_at = stream.sent
-        time.sleep(5)
+        time.sleep(8)
         proxy.hung.clear()
         healed_at = stream.sent
         stream.join()
@@ -196,7 +200,7 @@ def test_a_hung_broker_during_a_stream(stack_root):
         figures.update(ledger.settle(stream))
         report("hung broker", figures)
         assert all(s.status == 201 and s.attempts == 1 for s in stream.submissions)
-        assert figures["submit_max_s"] < 10
+        assert figures["submit_max_s"] < 20
         assert "task_enqueue_failed" in stack.web.log()
     finally:
         proxy.close()
