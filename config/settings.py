@@ -244,7 +244,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "ops.auth.RoleModelBackend",  # ModelBackend, a user's permissions read in one query
 ]
 # Staff two-factor login (django-otp + django-two-factor-auth). In production the admin site
 # requires an OTP-verified session and its login goes through two_factor's login wizard; the
@@ -387,6 +387,7 @@ URGENT_NOTIFY_GRACE_SECONDS = env.int("URGENT_NOTIFY_GRACE_SECONDS", default=60)
 SCREENING_SWEEP_AFTER_SECONDS = env.int("SCREENING_SWEEP_AFTER_SECONDS", default=120)
 
 # --- Security ----------------------------------------------------------------------------
+SESSION_ENGINE = "ops.sessions"  # database sessions; an update is one statement (ops.sessions)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env.int("SESSION_IDLE_SECONDS", default=30 * 60)
 SESSION_SAVE_EVERY_REQUEST = True  # the age is an idle timeout

@@ -73,7 +73,9 @@ def intake_submit(*, data: dict, source: str, submitted_by=None) -> SubmittedInt
     """Store a validated submission (IntakeSubmissionSerializer.validated_data)."""
     safety = assess_safety(data["answers"])
     history = data.get("treatment_history") or {}
-    with transaction.atomic():
+    # No savepoint when a caller's transaction encloses this one (the API's, the wizard's):
+    # a failure here fails the whole submission anyway, and a savepoint costs two round trips.
+    with transaction.atomic(savepoint=False):
         patient = patient_upsert(data["patient"])
         intake = Intake.objects.create(
             patient=patient,

@@ -10,6 +10,7 @@ import structlog
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import prefetch_related_objects
 from django.utils import timezone
 
 from intake.models import Intake, IntakeStatus
@@ -73,25 +74,32 @@ def screening_run_execute(intake_id) -> ScreeningRun | None:
         intake = Intake.objects.select_for_update(of=("self",)).filter(pk=intake_id).first()
         if intake is None:
             return None
-        run, _ = ScreeningRun.objects.get_or_create(intake=intake, ruleset_version=RULESET_VERSION)
+        # The intake's row lock serialises every screening of it, so no savepoint is needed
+        # for the get-or-create (a conflict with screening_run_failed raises, and the task
+        # retries and finds the run).
+        run = ScreeningRun.objects.filter(intake=intake, ruleset_version=RULESET_VERSION).first()
+        if run is None:
+            run = ScreeningRun.objects.create(intake=intake, ruleset_version=RULESET_VERSION)
         if run.status == RunStatus.COMPLETE:
             return run  # a redelivery, or the sweep after a worker already did it
-        intake = Intake.objects.prefetch_related(*INPUT_PREFETCH).get(pk=intake.pk)
+        prefetch_related_objects([intake], *INPUT_PREFETCH)  # on the locked row, no re-read
         result = evaluate(screening_input(intake)).to_dict()
         flags = result.pop("flags")
+        done = {
+            "status": RunStatus.COMPLETE,
+            "completed_at": timezone.now(),
+            "result": result,
+            "attempts": run.attempts + 1,
+            "error": "",
+        }
         updated = (
-            ScreeningRun.objects.filter(pk=run.pk)
-            .exclude(status=RunStatus.COMPLETE)
-            .update(
-                status=RunStatus.COMPLETE,
-                completed_at=timezone.now(),
-                result=result,
-                attempts=run.attempts + 1,
-                error="",
-            )
+            ScreeningRun.objects.filter(pk=run.pk).exclude(status=RunStatus.COMPLETE).update(**done)
         )
         if not updated:
+            run.refresh_from_db()
             return run
+        for field, value in done.items():  # the row as written: no re-read after commit
+            setattr(run, field, value)
         Flag.objects.bulk_create(
             Flag(
                 intake=intake,
@@ -106,7 +114,6 @@ def screening_run_execute(intake_id) -> ScreeningRun | None:
         intake.status = IntakeStatus.SCREENED
         intake.save(update_fields=["status"])
         _open_case_if_needed(intake, flags)
-    run.refresh_from_db()
     log.info(
         "intake_screened",
         intake_id=str(intake_id),

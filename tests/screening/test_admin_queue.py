@@ -232,4 +232,4 @@ def test_query_count_is_the_same_for_25_and_100_rows(client, cleo, monkeypatch):
     small, large = queries_for(25), queries_for(100)
     print(f"queue queries: 25 rows -> {small}, 100 rows -> {large}")
     assert small == large
-    assert small <= 10
+    assert small <= 8
