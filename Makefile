@@ -5,12 +5,13 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: help venv run test test-fast lint format clean
+.PHONY: help venv run test test-fast lint format clean bench
 
 help:
 	@echo "make run    - install, migrate, load demo data, serve http://127.0.0.1:8000"
 	@echo "make test   - the whole suite (starts PostgreSQL and Redis itself when needed)"
 	@echo "make lint   - ruff and the import-linter contracts"
+	@echo "make bench  - benchmarks on a private loopback stack (BENCH_QUICK=1: under 5 minutes)"
 
 $(STAMP): requirements.txt .python-version
 	@scripts/bootstrap-venv.sh $(VENV)
@@ -26,6 +27,11 @@ test: $(STAMP)
 
 test-fast: $(STAMP)
 	$(PY) -m pytest -m "not pipeline and not e2e" -q
+
+# Benchmarks (README "Performance"): starts and stops its own PostgreSQL, Redis, gunicorn and
+# Celery worker on loopback; writes bench/results/latest.json (quick: latest-quick.json).
+bench: $(STAMP)
+	$(PY) -m bench
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -194,7 +194,8 @@ def test_no_patient_data_in_logs_task_messages_or_urls(
         assert cleo_api.get(path).status_code == 200
         api_urls.append(path)
     referral = cleo_api.post(
-        "/api/v1/referrals/", {
+        "/api/v1/referrals/",
+        {
             "intake": intake_id,
             "provider": str(provider.pk),
             "note": "Zebulon Quixotewright prefers evening calls",
