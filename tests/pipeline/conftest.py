@@ -19,6 +19,7 @@ from django.conf import settings
 from django.db import connection
 
 from config.celery import app
+from tests.stack import descendants
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -145,13 +146,6 @@ def broker_url(broker, settings):
     real = settings.CELERY_BROKER_URL
     yield real
     use_broker(real)
-
-
-def descendants(pid: int) -> list[int]:
-    found = []
-    for child in worker_children(pid):
-        found += [child, *descendants(child)]
-    return found
 
 
 def worker_children(pid: int) -> list[int]:
