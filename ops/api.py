@@ -48,8 +48,8 @@ def sent_strings(data) -> set[str]:
 def _child(data, key):
     if isinstance(data, dict):
         return data.get(key, data if key in ("non_field_errors", "detail") else None)
-    if isinstance(data, list) and str(key).isdigit() and int(key) < len(data):
-        return data[int(key)]
+    if isinstance(data, list):  # an item by its index, else (unaligned) the whole list
+        return data[int(key)] if str(key).isdigit() and int(key) < len(data) else data
     return None
 
 
@@ -60,20 +60,17 @@ def without_echo(detail, data):
     if isinstance(detail, dict):
         return {key: without_echo(value, _child(data, key)) for key, value in detail.items()}
     if isinstance(detail, list):
-        if (
-            isinstance(data, list)
-            and len(detail) == len(data)
-            and not all(isinstance(d, str) for d in detail)
-        ):
-            return [without_echo(d, v) for d, v in zip(detail, data, strict=True)]
-        return [_scrub(message, sent_strings(data)) for message in detail]
-    return _scrub(detail, sent_strings(data))
+        # A list error mirrors a list body item by item when the lengths agree; otherwise each
+        # message is checked against everything the list sent.
+        aligned = isinstance(data, list) and len(data) == len(detail)
+        return [without_echo(item, data[i] if aligned else data) for i, item in enumerate(detail)]
+    return _scrub(detail, sent_strings(data)) if isinstance(detail, str) else detail
 
 
-def _scrub(message, sent: set[str]):
-    if not isinstance(message, str) or getattr(message, "code", None) in ECHO_ALLOWED:
-        return message if isinstance(message, str) else without_echo(message, None)
+def _scrub(message: str, sent: set[str]):
     code = getattr(message, "code", None)
+    if code in ECHO_ALLOWED:
+        return message
     text = str(message)
     echoed = [v for v in sent if f'"{v}"' in text or f"'{v}'" in text]
     if not echoed:

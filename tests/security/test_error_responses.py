@@ -96,3 +96,17 @@ def test_fhir_import_errors_do_not_repeat_values(cleo_api, cora_api, root):
     response = _token_client(root).post("/api/v1/fhir/", bundle, format="json")
     assert response.status_code == 400, response.content[:300]
     assert "Quixotewright" not in response.content.decode()
+
+
+def test_list_errors_are_scrubbed_whether_or_not_they_line_up_with_the_body():
+    from rest_framework.exceptions import ErrorDetail
+
+    from ops.api import without_echo
+
+    sent = [{"name": "Quixotewright"}, {"name": "Ada"}]
+    aligned = [{"name": [ErrorDetail('"Quixotewright" is odd.', code="invalid")]}, {}]
+    unaligned = [{"name": [ErrorDetail('"Quixotewright" is odd.', code="invalid")]}]
+    for detail in (aligned, unaligned):
+        assert without_echo(detail, sent)[0] == {"name": ["The value sent is odd."]}
+    kept = [ErrorDetail("Use a code such as 'NY'.", code="invalid")]
+    assert without_echo({"state": kept}, {"state": "ZZ", "other": "NY"}) == {"state": kept}
