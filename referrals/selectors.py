@@ -5,35 +5,46 @@ Matching is split where the work is cheapest. The database keeps only listings t
 the hard constraints, with index-backed filters: accepting and fresh (a partial index), an
 unexpired licence in the patient's state (``License``'s state/expiry index), the payer (its
 own index) or self-pay, the modality, and for in-person care the latitude/longitude box around
-the patient (``matching.distance.bounding_box``). For each survivor it loads only the facts
-the request needs (that state's licence, whether it takes that payer, and as booleans the
-specialties, treatments and languages that can rank it) into a pure ``ProviderListing``;
-``referrals.matching`` then re-checks every constraint exactly (the true distance) and
-ranks. Full provider rows are read only for the matches shown. Measured at 100,000
-providers on PostgreSQL: referrals/README.md.
+the patient (``matching.distance.bounding_box``). For a bounded list (the API's ``limit``) the
+database also ranks, with the pure code's own arithmetic, and returns only the best rows
+(``top_candidates``), which ``referrals.matching`` re-checks and words; see "Top matches
+ranked in SQL" below. Unbounded (``limit=None``, a provider's place among all), every
+candidate is loaded as a pure ``ProviderListing`` with only the facts the request needs and
+ranked in Python. Full provider rows are read only for the matches shown. Measured at 100,000
+and 1,000,000 providers on PostgreSQL: README "Performance".
 """
 
+import math
 import operator
 import statistics
 from collections import defaultdict
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import cache, reduce
 
+import structlog
 from django.db import connection
 from django.db.models import (
     BooleanField,
+    Case,
+    Count,
+    DateField,
     Exists,
     ExpressionWrapper,
     F,
     FilteredRelation,
+    FloatField,
+    Func,
     IntegerField,
     OuterRef,
     Q,
     QuerySet,
     Value,
+    When,
+    Window,
 )
+from django.db.models.functions import ASin, Cast, Cos, Greatest, Least, Sin, Sqrt
 from django.utils import timezone
 
 from intake.geography import zip_centroid
@@ -46,9 +57,24 @@ from referrals.matching import (
     ProviderListing,
     match_providers,
 )
-from referrals.matching.constraints import FRESHNESS, pays_self, unmet_constraints
-from referrals.matching.distance import bounding_box
-from referrals.matching.scoring import facts_that_rank
+from referrals.matching.constraints import (
+    FRESHNESS,
+    distance_miles,
+    eligibility,
+    pays_self,
+    unmet_constraints,
+)
+from referrals.matching.distance import DIAMETER_MILES, RADIANS_PER_DEGREE, bounding_box
+from referrals.matching.scoring import (
+    AVAILABILITY_HORIZON_DAYS,
+    TELEHEALTH_WHEN_EITHER,
+    WEIGHT_AVAILABILITY,
+    WEIGHT_LANGUAGE,
+    WEIGHT_PROXIMITY,
+    facts_that_rank,
+    rank,
+    relevant_preferences,
+)
 from referrals.matching.types import EITHER, IN_PERSON, TELEHEALTH, WANTED_MODALITIES
 from referrals.models import (
     Audience,
@@ -61,6 +87,8 @@ from referrals.models import (
 )
 from screening.models import Flag
 from screening.selectors import current_flags_q
+
+log = structlog.get_logger(__name__)
 
 #: In-person care without a ``max_distance_miles`` preference is matched within this radius.
 DEFAULT_MAX_DISTANCE_MILES = 50
@@ -148,15 +176,11 @@ def _ranking_columns(request: CareRequest) -> dict[str, tuple[str, str, Q]]:
     return columns
 
 
-def candidates(request: CareRequest, *, exclude_ids=()) -> QuerySet:
-    """Rows of the listings that may pass the hard constraints (a superset: the pure code
-    decides): tuples of ``_CANDIDATE_FIELDS`` then ``_ranking_columns``' booleans.
-    ``license_expires_on`` is the expiry of the licence in the request's state;
-    ``payer_row`` the id of the row saying the provider takes the request's payer (``None``
-    when it does not, or there is no payer)."""
+def _prefiltered(request: CareRequest, *, exclude_ids=()) -> QuerySet:
+    """Providers that may pass the hard constraints (index-backed filters), annotated with
+    ``payer_row``, ``license_expires_on`` and the ``_ranking_columns``. The request must
+    have a modality filter (``_modality_q`` is not ``None``)."""
     modality = _modality_q(request)
-    if modality is None:
-        return Provider.objects.none().values_list("id")
     providers = Provider.objects.filter(
         modality,
         accepting_new_patients=True,
@@ -182,29 +206,37 @@ def candidates(request: CareRequest, *, exclude_ids=()) -> QuerySet:
     if exclude_ids:
         providers = providers.exclude(pk__in=list(exclude_ids))
     ranking = _ranking_columns(request)
-    return (
-        providers.annotate(
-            license_expires_on=F("licenses__expires_on"),
-            **{
-                name: ExpressionWrapper(condition, output_field=BooleanField())
-                for name, (_, _, condition) in ranking.items()
-            },
-        )
-        .order_by()
-        .values_list(*_CANDIDATE_FIELDS, *ranking)
+    return providers.annotate(
+        license_expires_on=F("licenses__expires_on"),
+        **{
+            name: ExpressionWrapper(condition, output_field=BooleanField())
+            for name, (_, _, condition) in ranking.items()
+        },
+    ).order_by()
+
+
+def candidates(request: CareRequest, *, exclude_ids=()) -> QuerySet:
+    """Rows of the listings that may pass the hard constraints (a superset: the pure code
+    decides): tuples of ``_CANDIDATE_FIELDS`` then ``_ranking_columns``' booleans.
+    ``license_expires_on`` is the expiry of the licence in the request's state;
+    ``payer_row`` the id of the row saying the provider takes the request's payer (``None``
+    when it does not, or there is no payer)."""
+    if _modality_q(request) is None:
+        return Provider.objects.none().values_list("id")
+    return _prefiltered(request, exclude_ids=exclude_ids).values_list(
+        *_CANDIDATE_FIELDS, *_ranking_columns(request)
     )
 
 
-def candidate_listings(request: CareRequest, *, exclude_ids=()) -> Iterator[ProviderListing]:
-    """Pure listings of the candidates with the facts this request needs, and only those:
-    the licence in the request's state, whether it takes the request's payer, and the
-    specialties, treatments and languages that can rank it (booleans from the database, so
-    no JSON is read per candidate: this loop runs thousands of times). The rows are
-    fetched whole: on PostgreSQL ``.iterator()`` would use a server-side cursor, planned
-    for a fast start, and measured slower here."""
+def _listing_of(request: CareRequest):
+    """A function turning a ``candidates`` row (its first columns) into a pure listing with
+    the facts this request needs, and only those: the licence in the request's state,
+    whether it takes the request's payer, and the specialties, treatments and languages
+    that can rank it (booleans from the database, so no JSON is read per candidate)."""
     state, payer_set = request.state, frozenset({request.payer})
     width = len(_CANDIDATE_FIELDS)
     ranking = [(kind, value) for kind, value, _ in _ranking_columns(request).values()]
+    end = width + len(ranking)
 
     @cache
     def facts(flags: tuple[bool, ...]) -> tuple[frozenset[str], ...]:
@@ -220,7 +252,7 @@ def candidate_listings(request: CareRequest, *, exclude_ids=()) -> Iterator[Prov
     def licences(expires_on) -> tuple[Licence, ...]:
         return (Licence(state, expires_on),)
 
-    for row in candidates(request, exclude_ids=exclude_ids):
+    def listing(row) -> ProviderListing:
         (
             pk,
             npi,
@@ -236,8 +268,8 @@ def candidate_listings(request: CareRequest, *, exclude_ids=()) -> Iterator[Prov
             expires_on,
             payer_row,
         ) = row[:width]
-        specialties, treatments, languages = facts(row[width:])
-        yield ProviderListing(
+        specialties, treatments, languages = facts(tuple(row[width:end]))
+        return ProviderListing(
             id=str(pk),
             npi=npi,
             name=name,
@@ -245,7 +277,7 @@ def candidate_listings(request: CareRequest, *, exclude_ids=()) -> Iterator[Prov
             licences=licences(expires_on),
             insurance=payer_set if payer_row is not None else _NOTHING,
             self_pay=self_pay,
-            modalities=_MODALITIES[telehealth, in_person],
+            modalities=_MODALITIES[bool(telehealth), bool(in_person)],
             accepting_new_patients=True,  # filtered in the query
             availability_confirmed_at=confirmed_at,
             next_available=next_available,
@@ -254,6 +286,203 @@ def candidate_listings(request: CareRequest, *, exclude_ids=()) -> Iterator[Prov
             treatments=treatments,
             languages=languages,
         )
+
+    return listing
+
+
+def candidate_listings(request: CareRequest, *, exclude_ids=()) -> Iterator[ProviderListing]:
+    """Pure listings of every candidate (``_listing_of``). The rows are fetched whole: on
+    PostgreSQL ``.iterator()`` would use a server-side cursor, planned for a fast start,
+    and measured slower here."""
+    listing = _listing_of(request)
+    for row in candidates(request, exclude_ids=exclude_ids):
+        yield listing(row)
+
+
+# --- Top matches ranked in SQL ----------------------------------------------------------------
+#
+# Ranking a whole directory in Python costs microseconds per candidate, and a popular state
+# at 1M listings has tens of thousands. So for a bounded list the database ranks: it
+# computes each candidate's care modes, fit points and practical score with the same double
+# operations, in the same order, as ``referrals.matching`` (distance.haversine_miles,
+# scoring.rank), orders by the same total key, counts the eligible, and returns the best
+# ``limit`` rows. The pure code then re-checks those rows: every constraint, every point,
+# the practical score to the last bit, and the order. Should the two ever disagree, the
+# rows are thrown away and the whole candidate set is ranked in Python (and a warning
+# logged), so the answer is always the pure code's.
+
+
+def _float(value: float) -> Cast:
+    """A double-precision constant (a bare literal would be NUMERIC on PostgreSQL)."""
+    return Cast(Value(float(value)), FloatField())
+
+
+class _DaysFrom(Func):
+    """Whole days from the date ``today`` (a parameter) to a date column."""
+
+    output_field = IntegerField()
+    arity = 2
+
+    def as_sql(self, compiler, connection, **extra):  # PostgreSQL: date - date is integer
+        return super().as_sql(compiler, connection, template="(%(expressions)s)", arg_joiner=" - ")
+
+    def as_sqlite(self, compiler, connection, **extra):
+        return super().as_sql(
+            compiler,
+            connection,
+            template="CAST(julianday(%(expressions)s) AS INTEGER)",
+            arg_joiner=") - julianday(",
+        )
+
+
+def _miles(request: CareRequest):
+    """``haversine_miles(request.location, provider)`` as SQL, operation for operation."""
+    lat1 = request.location[0] * RADIANS_PER_DEGREE
+    lon1 = request.location[1] * RADIANS_PER_DEGREE
+    lat2 = F("latitude") * _float(RADIANS_PER_DEGREE)
+    lon2 = F("longitude") * _float(RADIANS_PER_DEGREE)
+    half_lat = Sin((lat2 - _float(lat1)) / _float(2))
+    half_lon = Sin((lon2 - _float(lon1)) / _float(2))
+    h = half_lat * half_lat + _float(math.cos(lat1)) * Cos(lat2) * (half_lon * half_lon)
+    return _float(DIAMETER_MILES) * ASin(Least(_float(1.0), Sqrt(h)))
+
+
+def _points(request: CareRequest):
+    """``scoring.fit_points`` as SQL: the sum of the terms of the request's flags."""
+    total = None
+    for preference in relevant_preferences(request.flags):
+        for term in preference.terms:
+            has = [json_list_contains("specialties", s) for s in term.specialties] + [
+                json_list_contains("treatments", t) for t in term.treatments
+            ]
+            condition = reduce(operator.or_, has)
+            if term.provider_types:
+                condition &= Q(provider_type__in=term.provider_types)
+            points = Case(
+                When(condition, then=Value(term.points)),
+                default=Value(0),
+                output_field=IntegerField(),
+            )
+            total = points if total is None else total + points
+    return total if total is not None else Value(0, output_field=IntegerField())
+
+
+def top_candidates(request: CareRequest, *, limit: int, exclude_ids=()) -> list[tuple]:
+    """The ``limit`` best eligible listings as the database ranks them: rows of
+    ``candidates``' columns, then ``points``, ``practical``, ``eligible`` (how many pass
+    every hard constraint, the same on every row)."""
+    if _modality_q(request) is None:
+        return []
+    wants_telehealth = request.modality in (TELEHEALTH, EITHER)
+    wants_in_person = request.modality in (IN_PERSON, EITHER) and request.location is not None
+    providers = _prefiltered(request, exclude_ids=exclude_ids)
+    in_reach = Q(pk__in=[])  # matches nothing
+    if wants_in_person:
+        providers = providers.annotate(miles=_miles(request))
+        in_reach = Q(
+            offers_in_person=True,
+            latitude__isnull=False,
+            longitude__isnull=False,
+            miles__lte=request.max_distance_miles,
+        )
+    reachable = Q(offers_telehealth=True) if wants_telehealth else Q(pk__in=[])
+    providers = providers.filter(reachable | in_reach)
+
+    days = _DaysFrom(F("next_available"), Value(request.today, output_field=DateField()))
+    availability = Case(
+        When(next_available__isnull=True, then=_float(0.0)),
+        default=Greatest(
+            _float(0.0),
+            _float(1)
+            - Cast(Greatest(Value(0), days), FloatField()) / _float(AVAILABILITY_HORIZON_DAYS),
+        ),
+        output_field=FloatField(),
+    )
+    remote = 1.0 if request.modality == TELEHEALTH else TELEHEALTH_WHEN_EITHER
+    proximity = (
+        Case(
+            When(
+                in_reach,
+                then=Greatest(
+                    _float(0.0), _float(1) - F("miles") / _float(request.max_distance_miles)
+                ),
+            ),
+            default=_float(remote),
+            output_field=FloatField(),
+        )
+        if wants_in_person
+        else _float(remote)
+    )
+    if request.languages:
+        speaks = reduce(
+            operator.or_, (json_list_contains("languages", c) for c in request.languages)
+        )
+        language = Case(
+            When(speaks, then=_float(1.0)), default=_float(0.0), output_field=FloatField()
+        )
+    else:
+        language = _float(1.0)
+    ranked = providers.annotate(
+        points=_points(request),
+        practical=ExpressionWrapper(
+            _float(WEIGHT_AVAILABILITY) * availability
+            + _float(WEIGHT_PROXIMITY) * proximity
+            + _float(WEIGHT_LANGUAGE) * language,
+            output_field=FloatField(),
+        ),
+        # No opening listed sorts last (PostgreSQL's GREATEST would skip the NULL).
+        soonest=Case(
+            When(next_available__isnull=True, then=Value(None)),
+            default=Greatest(F("next_available"), Value(request.today, output_field=DateField())),
+            output_field=DateField(),
+        ),
+        eligible=Window(Count("pk")),
+    )
+    # ``eligible`` is the same on every row, so sorting by it first changes no order; it makes
+    # PostgreSQL sort after the count, which sees every row anyway, instead of sorting all
+    # providers before the joins to stop early at ``limit`` (measured 5x slower).
+    order = [
+        F("eligible").asc(),
+        F("points").desc(),
+        F("practical").desc(),
+        F("soonest").asc(nulls_last=True),
+    ]
+    if wants_in_person:  # then the nearest (in person), telehealth-only last
+        ranked = ranked.annotate(
+            distance_order=Case(
+                When(in_reach, then=F("miles")), default=Value(None), output_field=FloatField()
+            )
+        )
+        order.append(F("distance_order").asc(nulls_last=True))
+    ranked = ranked.order_by(*order, "npi")
+    columns = [*_CANDIDATE_FIELDS, *_ranking_columns(request), "points", "practical", "eligible"]
+    return list(ranked.values_list(*columns)[:limit])
+
+
+class Disagreement(Exception):
+    """The database ranked a row otherwise than the pure code (what differed, no values)."""
+
+
+def ranked_top_matches(request: CareRequest, *, limit: int, exclude_ids=()) -> MatchResult:
+    """``match_providers`` over the database's top ``limit`` rows, once the pure code agrees
+    with the database on every one of them (``Disagreement`` when it does not)."""
+    rows = top_candidates(request, limit=limit, exclude_ids=exclude_ids)
+    listing = _listing_of(request)
+    listings = [listing(row) for row in rows]
+    for provider, row in zip(listings, rows, strict=True):
+        modes = eligibility(provider, request)
+        if modes is None:
+            raise Disagreement("eligibility")
+        miles = distance_miles(provider, request) if IN_PERSON in modes else None
+        ranked = rank(provider, request, modes, miles)
+        if ranked.fit_points != row[-3]:
+            raise Disagreement("fit points")
+        if ranked.practical != row[-2]:
+            raise Disagreement("practical score")
+    result = match_providers(listings, request, limit=limit)
+    if [m.provider.id for m in result.matches] != [p.id for p in listings]:
+        raise Disagreement("order")
+    return replace(result, eligible=rows[0][-1] if rows else 0)
 
 
 _NOTHING: frozenset[str] = frozenset()
@@ -308,9 +537,16 @@ def provider_matches(
 ) -> IntakeMatches:
     """The intake's ranked matches (at most ``limit``) with the matched providers' rows."""
     request = care_request_for(intake, now=now)
-    result = match_providers(
-        candidate_listings(request, exclude_ids=exclude_ids), request, limit=limit
-    )
+    result = None
+    if limit is not None:
+        try:
+            result = ranked_top_matches(request, limit=limit, exclude_ids=exclude_ids)
+        except Disagreement as error:
+            log.warning("matching_sql_disagrees", limit=limit, on=str(error))
+    if result is None:
+        result = match_providers(
+            candidate_listings(request, exclude_ids=exclude_ids), request, limit=limit
+        )
     ids = [m.provider.id for m in result.matches]
     providers = {
         str(p.pk): p

@@ -10,17 +10,23 @@ import math
 from dataclasses import dataclass
 
 EARTH_RADIUS_MILES = 3958.8  # mean radius (IUGG), as used for US distances
+RADIANS_PER_DEGREE = math.pi / 180  # the factor of math.radians
+DIAMETER_MILES = 2 * EARTH_RADIUS_MILES
 
 
 def haversine_miles(a: tuple[float, float], b: tuple[float, float]) -> float:
-    """Distance between two (latitude, longitude) points in degrees, in statute miles."""
-    lat1, lon1 = map(math.radians, a)
-    lat2, lon2 = map(math.radians, b)
-    h = (
-        math.sin((lat2 - lat1) / 2) ** 2
-        + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
-    )
-    return 2 * EARTH_RADIUS_MILES * math.asin(min(1.0, math.sqrt(h)))
+    """Distance between two (latitude, longitude) points in degrees, in statute miles.
+
+    Written as plain IEEE double operations in a fixed order (products, not ``** 2``), the
+    order ``referrals.selectors`` repeats in SQL so the database computes the same double
+    for the same pair of points (both call the C library's sin, cos, asin and sqrt).
+    """
+    lat1, lon1 = a[0] * RADIANS_PER_DEGREE, a[1] * RADIANS_PER_DEGREE
+    lat2, lon2 = b[0] * RADIANS_PER_DEGREE, b[1] * RADIANS_PER_DEGREE
+    half_lat = math.sin((lat2 - lat1) / 2)
+    half_lon = math.sin((lon2 - lon1) / 2)
+    h = half_lat * half_lat + math.cos(lat1) * math.cos(lat2) * (half_lon * half_lon)
+    return DIAMETER_MILES * math.asin(min(1.0, math.sqrt(h)))
 
 
 @dataclass(frozen=True)

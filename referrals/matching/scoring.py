@@ -99,50 +99,86 @@ def _specialty(code: str, reason: str):
     return fit
 
 
-def _trd_points(p: ProviderListing) -> int:
-    """``_trd(p).points`` without the words (ranking runs it for every candidate)."""
-    return FULL_FIT * ("trd" in p.specialties) + FULL_FIT * (
-        not p.treatments.isdisjoint(INTERVENTIONAL_TREATMENTS)
-    )
+@dataclass(frozen=True)
+class Term:
+    """``points`` for a listing with any of ``specialties`` or any of ``treatments`` (and,
+    when ``provider_types`` is given, of one of those types). Data, so the database can
+    add up the same points (``referrals.selectors``)."""
+
+    points: int
+    specialties: tuple[str, ...] = ()
+    treatments: tuple[str, ...] = ()
+    provider_types: tuple[str, ...] = ()
+
+    def applies(self, p: ProviderListing) -> bool:
+        has = not p.specialties.isdisjoint(self.specialties) or not p.treatments.isdisjoint(
+            self.treatments
+        )
+        return has and (not self.provider_types or p.provider_type in self.provider_types)
 
 
 @dataclass(frozen=True)
 class Preference:
-    """How providers fit one screening flag, and what of a listing that looks at (data, so
-    the database can load just those facts of each candidate: ``facts_that_rank``).
-    ``points``, when given, must equal ``fit(p).points`` (a property test checks)."""
+    """How providers fit one screening flag: ``fit`` in words, and the same points as
+    ``terms`` (a property test checks they agree). The specialties and treatments it looks
+    at are the terms' (so the database loads just those facts: ``facts_that_rank``)."""
 
     fit: Callable[[ProviderListing], Fit]
-    most: int  # the most points it can give
-    specialties: tuple[str, ...] = ()
-    treatments: tuple[str, ...] = ()
-    points: Callable[[ProviderListing], int] | None = None
+    terms: tuple[Term, ...]
+
+    @property
+    def most(self) -> int:
+        """The most points it can give."""
+        return sum(t.points for t in self.terms)
+
+    @property
+    def specialties(self) -> tuple[str, ...]:
+        return tuple(s for t in self.terms for s in t.specialties)
+
+    @property
+    def treatments(self) -> tuple[str, ...]:
+        return tuple(x for t in self.terms for x in t.treatments)
 
     def points_of(self, provider: ProviderListing) -> int:
-        return self.points(provider) if self.points else self.fit(provider).points
+        return sum(t.points for t in self.terms if t.applies(provider))
+
+
+def _full_fit(specialty: str) -> tuple[Term, ...]:
+    return (Term(FULL_FIT, specialties=(specialty,)),)
 
 
 FLAG_PREFERENCES = {
     "possible_trd": Preference(
-        _trd, 2 * FULL_FIT, ("trd",), INTERVENTIONAL_TREATMENTS, points=_trd_points
+        _trd,
+        (
+            Term(FULL_FIT, specialties=("trd",)),
+            Term(FULL_FIT, treatments=INTERVENTIONAL_TREATMENTS),
+        ),
     ),
-    "possible_bipolar": Preference(_bipolar, FULL_FIT, ("bipolar",)),
+    # Bipolar experience: a partial fit, and a full one from a psychiatrist.
+    "possible_bipolar": Preference(
+        _bipolar,
+        (
+            Term(PARTIAL_FIT, specialties=("bipolar",)),
+            Term(
+                FULL_FIT - PARTIAL_FIT, specialties=("bipolar",), provider_types=("psychiatrist",)
+            ),
+        ),
+    ),
     "substance_use": Preference(
         _specialty("substance_use", "Treats co-occurring substance use (dual diagnosis)"),
-        FULL_FIT,
-        ("substance_use",),
+        _full_fit("substance_use"),
     ),
     "eating_disorder": Preference(
         _specialty("eating_disorders", "Specialises in eating disorders"),
-        FULL_FIT,
-        ("eating_disorders",),
+        _full_fit("eating_disorders"),
     ),
-    "possible_ocd": Preference(_specialty("ocd", "Specialises in OCD"), FULL_FIT, ("ocd",)),
+    "possible_ocd": Preference(_specialty("ocd", "Specialises in OCD"), _full_fit("ocd")),
     "possible_panic": Preference(
-        _specialty("panic", "Specialises in panic disorder"), FULL_FIT, ("panic",)
+        _specialty("panic", "Specialises in panic disorder"), _full_fit("panic")
     ),
     "possible_ptsd": Preference(
-        _specialty("trauma", "Specialises in trauma and PTSD"), FULL_FIT, ("trauma",)
+        _specialty("trauma", "Specialises in trauma and PTSD"), _full_fit("trauma")
     ),
 }
 
@@ -183,6 +219,11 @@ def clinical_fit(provider: ProviderListing, flags: frozenset[str]) -> Fit:
 
 def fit_points(provider: ProviderListing, flags: frozenset[str]) -> int:
     return sum(FLAG_PREFERENCES[flag].points_of(provider) for flag in _relevant(flags))
+
+
+def relevant_preferences(flags: frozenset[str]) -> tuple[Preference, ...]:
+    """The preferences of the request's flags that rank providers, in a fixed order."""
+    return tuple(FLAG_PREFERENCES[flag] for flag in _relevant(flags))
 
 
 def max_fit(flags: frozenset[str]) -> int:
@@ -229,11 +270,12 @@ def rank(
     """The sort key of one eligible provider (depends on it and the request only)."""
     points = fit_points(provider, request.flags)
     days = days_until(provider.next_available, request.today)
-    practical = round(
+    # Left to right, unrounded: the database repeats exactly these double operations to
+    # rank a whole directory in SQL (``referrals.selectors.top_candidates``).
+    practical = (
         WEIGHT_AVAILABILITY * availability_component(days)
         + WEIGHT_PROXIMITY * proximity_component(modes, miles, request)
-        + WEIGHT_LANGUAGE * (1.0 if speaks_wanted_language(provider, request) else 0.0),
-        9,
+        + WEIGHT_LANGUAGE * (1.0 if speaks_wanted_language(provider, request) else 0.0)
     )
     key = (
         -points,
