@@ -4,6 +4,7 @@ Every function is safe to call again: a redelivered task, a sweep that races a w
 retry after a crash finds the work done and returns it.
 """
 
+import copy
 from datetime import timedelta
 
 import structlog
@@ -14,6 +15,7 @@ from django.db.models import prefetch_related_objects
 from django.utils import timezone
 
 from intake.models import Intake, IntakeStatus
+from ops.audit import record_change, service_write
 from ops.queueing import enqueue_on_commit
 from screening.adapters import INPUT_PREFETCH, screening_input
 from screening.models import (
@@ -75,12 +77,10 @@ def screening_run_execute(intake_id) -> ScreeningRun | None:
         if intake is None:
             return None
         # The intake's row lock serialises every screening of it, so no savepoint is needed
-        # for the get-or-create (a conflict with screening_run_failed raises, and the task
-        # retries and finds the run).
+        # around the run's insert (a conflict with screening_run_failed, which does not take
+        # the lock, raises, and the task retries and finds that run).
         run = ScreeningRun.objects.filter(intake=intake, ruleset_version=RULESET_VERSION).first()
-        if run is None:
-            run = ScreeningRun.objects.create(intake=intake, ruleset_version=RULESET_VERSION)
-        if run.status == RunStatus.COMPLETE:
+        if run is not None and run.status == RunStatus.COMPLETE:
             return run  # a redelivery, or the sweep after a worker already did it
         prefetch_related_objects([intake], *INPUT_PREFETCH)  # on the locked row, no re-read
         result = evaluate(screening_input(intake)).to_dict()
@@ -89,17 +89,24 @@ def screening_run_execute(intake_id) -> ScreeningRun | None:
             "status": RunStatus.COMPLETE,
             "completed_at": timezone.now(),
             "result": result,
-            "attempts": run.attempts + 1,
             "error": "",
         }
-        updated = (
-            ScreeningRun.objects.filter(pk=run.pk).exclude(status=RunStatus.COMPLETE).update(**done)
-        )
-        if not updated:
-            run.refresh_from_db()
-            return run
-        for field, value in done.items():  # the row as written: no re-read after commit
-            setattr(run, field, value)
+        if run is None:  # the first attempt: the run is written complete, in one statement
+            run = ScreeningRun.objects.create(
+                intake=intake, ruleset_version=RULESET_VERSION, attempts=1, **done
+            )
+        else:  # after a failed or interrupted attempt
+            done["attempts"] = run.attempts + 1
+            updated = (
+                ScreeningRun.objects.filter(pk=run.pk)
+                .exclude(status=RunStatus.COMPLETE)
+                .update(**done)
+            )
+            if not updated:
+                run.refresh_from_db()
+                return run
+            for field, value in done.items():  # the row as written: no re-read after commit
+                setattr(run, field, value)
         Flag.objects.bulk_create(
             Flag(
                 intake=intake,
@@ -111,8 +118,7 @@ def screening_run_execute(intake_id) -> ScreeningRun | None:
             )
             for f in flags
         )
-        intake.status = IntakeStatus.SCREENED
-        intake.save(update_fields=["status"])
+        _mark_screened(intake)
         _open_case_if_needed(intake, flags)
     log.info(
         "intake_screened",
@@ -121,6 +127,16 @@ def screening_run_execute(intake_id) -> ScreeningRun | None:
         flags=[f["code"] for f in flags],
     )
     return run
+
+
+def _mark_screened(intake: Intake) -> None:
+    """The status change and its audit entry, from the locked row already in hand (auditlog's
+    own receiver would read the row again to diff it)."""
+    before = copy.copy(intake)
+    intake.status = IntakeStatus.SCREENED
+    with service_write():
+        Intake.objects.filter(pk=intake.pk).update(status=IntakeStatus.SCREENED)
+    record_change(before=before, after=intake, actor=None, event="screened")
 
 
 def screening_run_failed(intake_id, error: BaseException) -> None:

@@ -8,6 +8,7 @@ from django.core import mail
 from django.utils import timezone
 
 from intake.models import Intake
+from ops.audit import UPDATE, entries_for
 from screening import services
 from screening.models import Case, Flag, RunStatus, ScreeningRun
 from screening.rules import RULESET_VERSION
@@ -75,6 +76,28 @@ class TestScreeningRun:
         intake.refresh_from_db()
         assert intake.status == "screening_failed"
         assert Case.objects.filter(intake=intake).exists()
+
+    def test_a_failed_run_is_completed_by_the_next_attempt(self, submitted, monkeypatch):
+        real = services.evaluate
+        monkeypatch.setattr(services, "evaluate", lambda _: 1 / 0)
+        intake = submitted()
+        monkeypatch.setattr(services, "evaluate", real)
+        run = services.screening_run_execute(intake.pk)
+        assert ScreeningRun.objects.filter(intake=intake).count() == 1
+        run.refresh_from_db()
+        assert (run.status, run.attempts, run.error) == (RunStatus.COMPLETE, 2, "")
+        assert run.result["scores"]["phq9"]["total"] == 15
+        assert Flag.objects.filter(run=run, code="possible_trd").exists()
+        intake.refresh_from_db()
+        assert intake.status == "screened"
+
+    def test_the_status_change_is_audited_once_with_no_actor(self, submitted):
+        intake = submitted()
+        [entry] = entries_for(intake).filter(action=UPDATE)
+        assert entry.changes == {"status": ["received", "screened"]}
+        assert entry.actor is None
+        assert entry.additional_data == {"event": "screened"}
+        assert ScreeningRun.objects.get(intake=intake).attempts == 1
 
     def test_api_detail_carries_the_screening_block(self, submitted, cleo_api):
         intake = submitted()
