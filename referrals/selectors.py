@@ -195,7 +195,7 @@ def _prefiltered(request: CareRequest, *, exclude_ids=()) -> QuerySet:
         # A LEFT JOIN on (provider, payer), unique: planned better than an EXISTS per row.
         providers = providers.annotate(
             payer=FilteredRelation("insurance", condition=Q(insurance__payer=request.payer)),
-            payer_row=F("payer__id"),
+            payer_row=F("payer__provider"),  # the index (payer, provider) holds it
         )
         routes.append(Q(payer_row__isnull=False))
     else:
