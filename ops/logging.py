@@ -6,7 +6,6 @@ log line: code logs IDs only, and :func:`drop_phi` removes any key that names a
 personal field, as a second line of defence.
 """
 
-import logging
 import re
 
 import structlog
@@ -56,10 +55,6 @@ SHARED_PROCESSORS = [
 ]
 
 
-def _at_least_warning(level: str) -> str:
-    return level if logging.getLevelName(level) >= logging.WARNING else "WARNING"
-
-
 def configure_logging(*, level: str, fmt: str) -> dict:
     """Configure structlog and return Django's ``LOGGING`` dict routing stdlib logs through it."""
     structlog.configure(
@@ -99,11 +94,5 @@ def configure_logging(*, level: str, fmt: str) -> dict:
             "axes": {"level": "WARNING"},  # its start-up banner on every command is noise
             "django_structlog": {"level": level},
             "celery": {"level": level},
-            # Celery's "Task ... received" and "... succeeded in" lines repeat django-structlog's
-            # task_received and task_succeeded (which carry the same task id and the duration);
-            # formatting both for every task cost a third of a worker's throughput (README
-            # "Performance"). Failures and retries are still logged at WARNING and above.
-            "celery.app.trace": {"level": _at_least_warning(level)},
-            "celery.worker.strategy": {"level": _at_least_warning(level)},
         },
     }
