@@ -219,8 +219,8 @@ def candidates(request: CareRequest, *, exclude_ids=()) -> QuerySet:
     """Rows of the listings that may pass the hard constraints (a superset: the pure code
     decides): tuples of ``_CANDIDATE_FIELDS`` then ``_ranking_columns``' booleans.
     ``license_expires_on`` is the expiry of the licence in the request's state;
-    ``payer_row`` the id of the row saying the provider takes the request's payer (``None``
-    when it does not, or there is no payer)."""
+    ``payer_row`` is not ``None`` when the provider takes the request's payer (it is read
+    from the (provider, payer) index alone), ``None`` when it does not or there is none."""
     if _modality_q(request) is None:
         return Provider.objects.none().values_list("id")
     return _prefiltered(request, exclude_ids=exclude_ids).values_list(

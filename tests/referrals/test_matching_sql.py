@@ -49,6 +49,12 @@ def shown(result) -> list[tuple]:
     ]
 
 
+def request_now(**fields) -> CareRequest:
+    """A request made now (the database's listings are confirmed relative to now)."""
+    now = timezone.now()
+    return CareRequest(now=now, today=timezone.localdate(now), **fields)
+
+
 def random_request(rng: random.Random, now) -> CareRequest:
     payer = rng.choice(["", *PAYERS])
     zip_code = rng.choice([*ZIPS, None])
@@ -96,14 +102,12 @@ def test_ties_are_broken_alike_soonest_then_nearest_then_npi():
         make_provider(
             name=f"P{n}", postal_code=zip_code, next_available=today + timedelta(days=day)
         )
-    request = CareRequest(
+    request = request_now(
         state="NY",
         payer="aetna",
         self_pay=False,
         modality="either",
         max_distance_miles=30.0,
-        now=timezone.now(),
-        today=today,
         location=zip_centroid("10027"),
         languages=("en",),
     )
@@ -122,14 +126,12 @@ def test_the_distance_limit_is_decided_alike_to_the_last_bit(nudge):
     patient = zip_centroid("10027")
     miles = haversine_miles(patient, far.location)
     limit = miles if nudge == 0 else math.nextafter(miles, miles + nudge)
-    request = CareRequest(
+    request = request_now(
         state="NY",
         payer="aetna",
         self_pay=False,
         modality="in_person",
         max_distance_miles=limit,
-        now=timezone.now(),
-        today=timezone.localdate(),
         location=patient,
     )
     expected = match_providers(everyone(), request)
@@ -144,14 +146,12 @@ def test_the_distance_limit_is_decided_alike_to_the_last_bit(nudge):
 
 def test_excluded_providers_are_left_out_and_the_next_best_comes_up():
     synthetic_directory_generate(count=400, seed=5)
-    request = CareRequest(
+    request = request_now(
         state="CA",
         payer="",
         self_pay=True,
         modality="telehealth",
         max_distance_miles=50.0,
-        now=timezone.now(),
-        today=timezone.localdate(),
         flags=frozenset({"possible_trd"}),
     )
     first = ranked_top_matches(request, limit=3)
