@@ -36,6 +36,7 @@ from intake.selectors import intakes_visible_to
 from intake.serializers import IntakeSubmissionSerializer
 from intake.services import intake_submit
 from ops.audit import record_access
+from ops.queries import any_match
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 ERROR_RESPONSES = {
@@ -328,8 +329,9 @@ class IntakeViewSet(
 
     @staticmethod
     def _replay(user, key, digest):
-        previous = IdempotencyKey.objects.filter(user=user, key=key).select_related("intake")
-        previous = previous.first()
+        previous = any_match(
+            IdempotencyKey.objects.filter(user=user, key=key).select_related("intake")
+        )
         if previous is None:
             return None
         if previous.body_sha256 != digest:

@@ -23,6 +23,7 @@ from intake.models import (
     PsychotherapyTrial,
 )
 from intake.signals import intake_submitted
+from ops.queries import any_match
 from screening.rules.safety import assess_safety
 
 CONTACT_FIELDS = ("given_name", "family_name", "email", "phone", "postal_code", "external_id")
@@ -36,9 +37,9 @@ class SubmittedIntake:
 
 def _find_patient(p: dict) -> Patient | None:
     if p.get("external_id"):
-        return Patient.objects.filter(
-            external_id_index=blind_index("external_id", p["external_id"])
-        ).first()
+        return any_match(
+            Patient.objects.filter(external_id_index=blind_index("external_id", p["external_id"]))
+        )
     if p.get("email"):
         for candidate in Patient.objects.filter(email_index=blind_index("email", p["email"])):
             if candidate.birth_date == p["birth_date"]:

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from intake.models import Intake, IntakeStatus
 from ops.audit import record_change, service_write
+from ops.queries import any_match
 from ops.queueing import enqueue_on_commit
 from screening.adapters import INPUT_PREFETCH, screening_input
 from screening.models import (
@@ -79,7 +80,7 @@ def screening_run_execute(intake_id) -> ScreeningRun | None:
         # The intake's row lock serialises every screening of it, so no savepoint is needed
         # around the run's insert (a conflict with screening_run_failed, which does not take
         # the lock, raises, and the task retries and finds that run).
-        run = ScreeningRun.objects.filter(intake=intake, ruleset_version=RULESET_VERSION).first()
+        run = any_match(ScreeningRun.objects.filter(intake=intake, ruleset_version=RULESET_VERSION))
         if run is not None and run.status == RunStatus.COMPLETE:
             return run  # a redelivery, or the sweep after a worker already did it
         prefetch_related_objects([intake], *INPUT_PREFETCH)  # on the locked row, no re-read
@@ -160,7 +161,7 @@ def screening_run_failed(intake_id, error: BaseException) -> None:
 def _open_case_if_needed(intake: Intake, flags: list[dict]) -> None:
     ranks = [LEVEL_RANK[f["level"]] for f in flags]
     top = min(ranks, default=LEVEL_RANK["info"])
-    case = Case.objects.filter(intake=intake).first()
+    case = any_match(Case.objects.filter(intake=intake))
     if case is not None:
         if top < case.priority:
             Case.objects.filter(pk=case.pk).update(priority=top)

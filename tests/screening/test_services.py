@@ -5,6 +5,8 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from intake.models import Intake
@@ -98,6 +100,29 @@ class TestScreeningRun:
         assert entry.actor is None
         assert entry.additional_data == {"event": "screened"}
         assert ScreeningRun.objects.get(intake=intake).attempts == 1
+
+    def test_lookups_by_intake_use_their_index_not_a_primary_key_walk(self, submitted):
+        """The submission's patient lookup and the run's and case's lookups by intake carry no
+        ORDER BY (``.first()`` adds one; with stale statistics PostgreSQL then walks the
+        primary-key index: ops.queries.any_match)."""
+        with CaptureQueriesContext(connection) as captured:
+            intake = submitted()
+        lookups = [
+            q["sql"]
+            for q in captured.captured_queries
+            if q["sql"].startswith("SELECT")
+            and any(
+                f'FROM "{table}"' in q["sql"]
+                for table in ("intake_patient", "screening_screeningrun", "screening_case")
+            )
+        ]
+        assert {
+            table
+            for table in ("intake_patient", "screening_screeningrun", "screening_case")
+            if any(f'FROM "{table}"' in sql for sql in lookups)
+        } == {"intake_patient", "screening_screeningrun", "screening_case"}
+        assert all("ORDER BY" not in sql and "LIMIT 1" in sql for sql in lookups), lookups
+        assert ScreeningRun.objects.get(intake=intake).status == RunStatus.COMPLETE
 
     def test_api_detail_carries_the_screening_block(self, submitted, cleo_api):
         intake = submitted()
