@@ -165,6 +165,10 @@ if REDIS_URL:
     DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# A user's permissions kept in the shared cache between requests (ops.auth: invalidated on
+# every change, this is only the backstop). Off without Redis: a per-process cache would not
+# see another process's changes.
+PERMISSIONS_CACHE_SECONDS = env.int("PERMISSIONS_CACHE_SECONDS", default=60 if REDIS_URL else 0)
 
 # --- Celery ------------------------------------------------------------------------------
 # No broker configured: tasks run in-process right after commit (embedded mode).
@@ -244,7 +248,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "ops.auth.RoleModelBackend",  # ModelBackend, a user's permissions read in one query
+    "ops.auth.RoleModelBackend",  # ModelBackend: permissions in one query, cached (ops.auth)
 ]
 # Staff two-factor login (django-otp + django-two-factor-auth). In production the admin site
 # requires an OTP-verified session and its login goes through two_factor's login wizard; the

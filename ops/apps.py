@@ -9,6 +9,9 @@ class OpsConfig(AppConfig):
     verbose_name = "Operations"
 
     def ready(self):
+        from ops.auth import connect_permission_signals
         from ops.roles import sync_role_permissions
+
+        connect_permission_signals()
 
         post_migrate.connect(sync_role_permissions, dispatch_uid="ops.sync_role_permissions")

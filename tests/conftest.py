@@ -17,6 +17,14 @@ from rest_framework.test import APIClient
 from ops import roles
 
 
+@pytest.fixture(autouse=True)
+def _no_permission_cache_across_tests(settings):
+    """In-process tests run inside transactions that roll back, so a permission change never
+    commits and never invalidates (ops.auth): the cache stays off here, and
+    tests/ops/test_permission_cache.py turns it on to test it."""
+    settings.PERMISSIONS_CACHE_SECONDS = 0
+
+
 def _staff(django_user_model, username, role=None, **extra):
     user = django_user_model.objects.create_user(
         username=username, password="pw-" + username, is_staff=True, **extra
