@@ -184,6 +184,10 @@ CELERY_RESULT_BACKEND = None
 CELERY_TASK_ACKS_LATE = True  # a task is acknowledged only after it finished
 CELERY_TASK_REJECT_ON_WORKER_LOST = True  # a killed worker's task goes back on the queue
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Celery's Django fix-up closes the database connection around every task unless this is set;
+# config/celery.py closes it only when unusable or older than CONN_MAX_AGE instead, as Django
+# does between web requests. The fix-up still recycles it every this many tasks.
+CELERY_DB_REUSE_MAX = env.int("CELERY_DB_REUSE_MAX", default=1000)
 CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 CELERY_TASK_TIME_LIMIT = 120
 CELERY_TASK_SOFT_TIME_LIMIT = 90

@@ -2,7 +2,7 @@
 never runs."""
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
 
 from ops.models import Heartbeat
 from ops.queueing import enqueue_on_commit
@@ -54,3 +54,33 @@ def test_task_enqueued_in_a_rolled_back_transaction_never_runs(worker, broker, s
     assert not Heartbeat.objects.filter(source="rolled-back").exists()
     with broker.connection_for_write() as conn:  # the Redis list behind the queue is empty
         assert conn.default_channel.client.llen(settings.CELERY_TASK_DEFAULT_QUEUE) == 0
+
+
+def _confirmed_heartbeat(source: str) -> None:
+    with transaction.atomic():
+        beat = Heartbeat.objects.create(source=source)
+        enqueue_on_commit(confirm_heartbeat, beat.pk)
+    wait_until(
+        lambda: Heartbeat.objects.get(pk=beat.pk).worker_seen_at is not None,
+        message="the worker to confirm the heartbeat",
+    )
+
+
+def _other_backends() -> set:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid, backend_start FROM pg_stat_activity WHERE datname = current_database()"
+            " AND pid <> pg_backend_pid() AND backend_type = 'client backend'"
+        )
+        return set(cursor.fetchall())
+
+
+def test_the_worker_keeps_its_database_connection_between_tasks(worker):
+    """One PostgreSQL backend serves task after task (Celery's Django fix-up alone would open
+    and close one around every task: config/celery.py)."""
+    _confirmed_heartbeat("first")
+    after_first = _other_backends()
+    for n in range(4):
+        _confirmed_heartbeat(f"next-{n}")
+    assert len(after_first) == 1, after_first  # the worker's process, still connected
+    assert _other_backends() == after_first
