@@ -324,14 +324,27 @@ AUDITLOG_DISABLE_REMOTE_ADDR = True  # a patient's IP address is an identifier (
 AUDITLOG_INCLUDE_TRACKING_MODELS = (
     {
         "model": "intake.patient",
-        "mask_fields": ["external_id", "given_name", "family_name", "birth_date", "email",
-                        "phone", "postal_code"],
+        "mask_fields": [
+            "external_id",
+            "given_name",
+            "family_name",
+            "birth_date",
+            "email",
+            "phone",
+            "postal_code",
+        ],
         "exclude_fields": ["external_id_index", "email_index", "created_at", "updated_at"],
     },
     {
         "model": "intake.intake",
-        "include_fields": ["patient", "status", "source", "submitted_by", "consent_screening",
-                           "privacy_notice_version"],
+        "include_fields": [
+            "patient",
+            "status",
+            "source",
+            "submitted_by",
+            "consent_screening",
+            "privacy_notice_version",
+        ],
     },
     {"model": "intake.amendment", "mask_fields": ["reason", "changes"]},
     {

@@ -98,8 +98,18 @@ class Postgres:
                 subprocess.run(["chown", "postgres", str(self.root)], check=True)
                 self.root.chmod(0o755)
             subprocess.run(
-                [*_as_postgres(), str(self.bin / "initdb"), "-D", str(self.dir), "-U", "postgres",
-                 "--auth=trust", "-E", "UTF8", "--no-sync"],
+                [
+                    *_as_postgres(),
+                    str(self.bin / "initdb"),
+                    "-D",
+                    str(self.dir),
+                    "-U",
+                    "postgres",
+                    "--auth=trust",
+                    "-E",
+                    "UTF8",
+                    "--no-sync",
+                ],
                 check=True,
                 capture_output=True,
             )
@@ -125,8 +135,22 @@ class Postgres:
 
     def psql(self, sql: str, db="postgres") -> str:
         out = subprocess.run(
-            [str(self.bin / "psql"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres",
-             "-d", db, "-AtX", "-v", "ON_ERROR_STOP=1", "-c", sql],
+            [
+                str(self.bin / "psql"),
+                "-h",
+                "127.0.0.1",
+                "-p",
+                str(self.port),
+                "-U",
+                "postgres",
+                "-d",
+                db,
+                "-AtX",
+                "-v",
+                "ON_ERROR_STOP=1",
+                "-c",
+                sql,
+            ],
             check=True,
             capture_output=True,
             text=True,
@@ -149,8 +173,21 @@ class Redis:
 
     def start(self) -> Redis:
         self.proc = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--dir", str(self.root), "--logfile", str(self.log)],
+            [
+                "redis-server",
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.root),
+                "--logfile",
+                str(self.log),
+            ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
@@ -275,8 +312,14 @@ class Stack:
     can stop and restart them.
     """
 
-    def __init__(self, root: Path, *, db_url: str | None = None, broker_url: str | None = None,
-                 env: dict | None = None):
+    def __init__(
+        self,
+        root: Path,
+        *,
+        db_url: str | None = None,
+        broker_url: str | None = None,
+        env: dict | None = None,
+    ):
         self.root = Path(root)
         self.root.mkdir(parents=True, exist_ok=True)
         self.pg = None if db_url else Postgres(self.root)
@@ -313,9 +356,18 @@ class Stack:
     def start_web(self, workers=2, threads=4, port=None, extra_env=None) -> Service:
         self.web_port = port or free_port()
         argv = [
-            str(VENV_BIN / "gunicorn"), "config.wsgi", "--bind", f"127.0.0.1:{self.web_port}",
-            "--workers", str(workers), "--threads", str(threads), "--timeout", "30",
-            "--graceful-timeout", "5",
+            str(VENV_BIN / "gunicorn"),
+            "config.wsgi",
+            "--bind",
+            f"127.0.0.1:{self.web_port}",
+            "--workers",
+            str(workers),
+            "--threads",
+            str(threads),
+            "--timeout",
+            "30",
+            "--graceful-timeout",
+            "5",
         ]
         env = {**self.env, **(extra_env or {})}
         ready = lambda: port_open(self.web_port)  # noqa: E731
@@ -324,17 +376,38 @@ class Stack:
 
     def start_worker(self, concurrency=1, name="worker", pool="prefork") -> Service:
         argv = [
-            sys.executable, "-m", "celery", "-A", "config", "worker", "--loglevel", "INFO",
-            "--concurrency", str(concurrency), "--pool", pool, "-n", f"{name}@%h",
-            "--without-gossip", "--without-mingle",
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "--loglevel",
+            "INFO",
+            "--concurrency",
+            str(concurrency),
+            "--pool",
+            pool,
+            "-n",
+            f"{name}@%h",
+            "--without-gossip",
+            "--without-mingle",
         ]
         service = Service(name, argv, self.env, self.root)
         return self._start(service, lambda: " ready." in service.log())
 
     def start_beat(self) -> Service:
         argv = [
-            sys.executable, "-m", "celery", "-A", "config", "beat", "--loglevel", "INFO",
-            "--schedule", str(self.root / "celerybeat-schedule"),
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "beat",
+            "--loglevel",
+            "INFO",
+            "--schedule",
+            str(self.root / "celerybeat-schedule"),
         ]
         service = Service("beat", argv, self.env, self.root)
         return self._start(service, lambda: "beat: Starting" in service.log())
