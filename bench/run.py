@@ -143,13 +143,17 @@ def fsync_rate(root: Path) -> dict:
 
 
 def family_cpu(pids: list[int]) -> float:
-    """CPU seconds (user + system) of these processes and every descendant, right now."""
+    """CPU seconds (user + system) of these processes and every descendant, right now,
+    including descendants that have exited since: a process's reaped children are in its
+    cutime and cstime, so a PostgreSQL backend or a pool process that ends during a
+    measurement still counts (it did not before: PostgreSQL showed 4 % while a worker drained
+    a backlog through backends it opened during the run)."""
     tick = os.sysconf("SC_CLK_TCK")
     total = 0
     for pid in {p for root in pids for p in (root, *descendants(root))}:
         with contextlib.suppress(OSError, IndexError, ValueError):
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            total += int(fields[11]) + int(fields[12])  # utime, stime
+            total += sum(int(x) for x in fields[11:15])  # utime, stime, cutime, cstime
     return total / tick
 
 
