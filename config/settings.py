@@ -18,6 +18,8 @@ import environ
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
+from intake.identifiers import PATIENT_IDENTIFYING_FIELDS
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -324,15 +326,7 @@ AUDITLOG_DISABLE_REMOTE_ADDR = True  # a patient's IP address is an identifier (
 AUDITLOG_INCLUDE_TRACKING_MODELS = (
     {
         "model": "intake.patient",
-        "mask_fields": [
-            "external_id",
-            "given_name",
-            "family_name",
-            "birth_date",
-            "email",
-            "phone",
-            "postal_code",
-        ],
+        "mask_fields": list(PATIENT_IDENTIFYING_FIELDS),
         "exclude_fields": ["external_id_index", "email_index", "created_at", "updated_at"],
     },
     {

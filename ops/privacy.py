@@ -14,19 +14,11 @@ from django.utils import timezone
 
 from intake.api import intake_detail
 from intake.crypto import blind_index
+from intake.identifiers import PATIENT_IDENTIFYING_FIELDS
 from intake.models import Patient
 from ops.audit import record_access, record_change, service_write
 
 ERASED_TEXT = "[erased]"
-IDENTIFYING_FIELDS = (
-    "external_id",
-    "given_name",
-    "family_name",
-    "birth_date",
-    "email",
-    "phone",
-    "postal_code",
-)
 
 
 class PatientNotFound(LookupError):
@@ -80,7 +72,7 @@ def patient_erase(*, patient: Patient, by) -> dict:
     with transaction.atomic():
         patient = Patient.objects.select_for_update().get(pk=patient.pk)
         before = copy.copy(patient)
-        for field in IDENTIFYING_FIELDS:
+        for field in PATIENT_IDENTIFYING_FIELDS:
             setattr(patient, field, None)
         patient.erased_at = patient.erased_at or timezone.now()
         with service_write():
