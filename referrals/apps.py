@@ -8,8 +8,10 @@ class ReferralsConfig(AppConfig):
 
     def ready(self):
         from intake.extensions import PatientPageSection, register_confirmation_section
+        from referrals.listings import connect_listing_signals
         from referrals.selectors import support_resources_for
 
+        connect_listing_signals()
         register_confirmation_section(
             PatientPageSection(
                 key="support_resources",

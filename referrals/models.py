@@ -126,6 +126,70 @@ class ProviderInsurance(models.Model):
         return self.payer
 
 
+class MatchListing(models.Model):
+    """What matching reads: one row per accepting provider and state it holds a licence in,
+    with the facts matching filters and ranks on copied from ``Provider``, ``License`` and
+    ``ProviderInsurance`` (``referrals.listings``, in the transaction of every write).
+
+    Why a copy: a state's candidates in the normalized tables are scattered over the provider
+    heap and reached through two joins, so ranking the widest request at 1,000,000 providers
+    read ~180,000 rows at random (EXPLAIN ANALYZE in README "Performance"). Here they are one
+    range of one covering index, read in order without touching the table, and specialties
+    and treatments are bit masks (``referrals.listings.mask``) rather than JSON. The pure code
+    re-checks every match shown against the provider's own rows (``referrals.selectors``).
+    """
+
+    provider = models.ForeignKey(Provider, on_delete=models.CASCADE, related_name="+")
+    state = models.CharField(max_length=2)
+    licence_expires_on = models.DateField()
+    npi = models.CharField(max_length=10)
+    provider_type = models.CharField(max_length=20)
+    payers = models.JSONField(default=list)  # the payer slugs it takes
+    self_pay = models.BooleanField()
+    offers_telehealth = models.BooleanField()
+    offers_in_person = models.BooleanField()
+    latitude = models.FloatField(null=True)
+    longitude = models.FloatField(null=True)
+    next_available = models.DateField(null=True)
+    availability_confirmed_at = models.DateTimeField(null=True)
+    specialties_mask = models.BigIntegerField()  # bit i: matching.types.SPECIALTIES[i]
+    treatments_mask = models.BigIntegerField()  # bit i: matching.types.TREATMENTS[i]
+    languages = models.JSONField(default=list)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "state"], name="one_listing_per_state")
+        ]
+        indexes = [
+            # A state's listings in one range, every column matching reads in the index
+            # itself (PostgreSQL: an index-only scan; other databases ignore ``include``).
+            models.Index(
+                fields=["state"],
+                include=[
+                    "licence_expires_on",
+                    "availability_confirmed_at",
+                    "offers_telehealth",
+                    "offers_in_person",
+                    "self_pay",
+                    "payers",
+                    "provider_type",
+                    "latitude",
+                    "longitude",
+                    "next_available",
+                    "specialties_mask",
+                    "treatments_mask",
+                    "languages",
+                    "npi",
+                    "provider",
+                ],
+                name="listing_state_covering",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.npi} in {self.state}"
+
+
 class ReferralStatus(models.TextChoices):
     DRAFT = "draft"
     SENT = "sent"

@@ -1,17 +1,17 @@
 """Reads of the referrals app: the matching prefilter, the directory, referrals, outcomes and
 support resources.
 
-Matching is split where the work is cheapest. The database keeps only listings that can pass
-the hard constraints, with index-backed filters: accepting and fresh (a partial index), an
-unexpired licence in the patient's state (``License``'s state/expiry index), the payer (its
-own index) or self-pay, the modality, and for in-person care the latitude/longitude box around
-the patient (``matching.distance.bounding_box``). For a bounded list (the API's ``limit``) the
-database also ranks, with the pure code's own arithmetic, and returns only the best rows
-(``top_candidates``), which ``referrals.matching`` re-checks and words; see "Top matches
-ranked in SQL" below. Unbounded (``limit=None``, a provider's place among all), every
-candidate is loaded as a pure ``ProviderListing`` with only the facts the request needs and
-ranked in Python. Full provider rows are read only for the matches shown. Measured at 100,000
-and 1,000,000 providers on PostgreSQL: README "Performance".
+Matching is split where the work is cheapest. For a bounded list (the API's ``limit``) the
+database filters and ranks ``MatchListing`` rows (one per accepting provider and licensed
+state, kept in step by ``referrals.listings``): the state is one range of a covering index,
+the other hard constraints (unexpired licence, fresh availability, payer or self-pay,
+modality, the bounding box around the patient for in-person care) are checked in the index
+itself, and the ranking uses the pure code's own arithmetic (``top_candidates``); then
+``referrals.matching`` re-checks the best rows against each provider's own rows and words
+them; see "Top matches ranked in SQL" below. Unbounded (``limit=None``, a provider's place
+among all), every candidate is read from the normalized tables as a pure ``ProviderListing``
+with only the facts the request needs, and ranked in Python. Measured at 100,000 and
+1,000,000 providers on PostgreSQL: README "Performance".
 """
 
 import math
@@ -26,6 +26,7 @@ from functools import cache, reduce
 import structlog
 from django.db import connection
 from django.db.models import (
+    BigIntegerField,
     BooleanField,
     Case,
     Count,
@@ -45,6 +46,7 @@ from django.db.models import (
     Window,
 )
 from django.db.models.functions import ASin, Cast, Cos, Greatest, Least, Sin, Sqrt
+from django.db.models.lookups import GreaterThan
 from django.utils import timezone
 
 from intake.geography import zip_centroid
@@ -65,6 +67,7 @@ from referrals.matching.constraints import (
     unmet_constraints,
 )
 from referrals.matching.distance import DIAMETER_MILES, RADIANS_PER_DEGREE, bounding_box
+from referrals.matching.masks import specialties_mask, treatments_mask
 from referrals.matching.scoring import (
     AVAILABILITY_HORIZON_DAYS,
     TELEHEALTH_WHEN_EITHER,
@@ -79,6 +82,7 @@ from referrals.matching.types import EITHER, IN_PERSON, TELEHEALTH, WANTED_MODAL
 from referrals.models import (
     Audience,
     License,
+    MatchListing,
     Provider,
     Referral,
     ReferralEvent,
@@ -302,14 +306,16 @@ def candidate_listings(request: CareRequest, *, exclude_ids=()) -> Iterator[Prov
 # --- Top matches ranked in SQL ----------------------------------------------------------------
 #
 # Ranking a whole directory in Python costs microseconds per candidate, and a popular state
-# at 1M listings has tens of thousands. So for a bounded list the database ranks: it
-# computes each candidate's care modes, fit points and practical score with the same double
-# operations, in the same order, as ``referrals.matching`` (distance.haversine_miles,
-# scoring.rank), orders by the same total key, counts the eligible, and returns the best
-# ``limit`` rows. The pure code then re-checks those rows: every constraint, every point,
-# the practical score to the last bit, and the order. Should the two ever disagree, the
-# rows are thrown away and the whole candidate set is ranked in Python (and a warning
-# logged), so the answer is always the pure code's.
+# at 1M listings has tens of thousands. So for a bounded list the database ranks the
+# ``MatchListing`` rows: it computes each candidate's care modes, fit points (from the
+# specialty and treatment bit masks) and practical score with the same double operations,
+# in the same order, as ``referrals.matching`` (distance.haversine_miles, scoring.rank),
+# orders by the same total key, counts the eligible, and returns the best ``limit`` rows.
+# The pure code then re-checks those rows against each provider's own rows (so a listing
+# row gone stale is caught too): every constraint, every point, the practical score to the
+# last bit, and the order. Should the two ever disagree, the rows are thrown away and the
+# whole candidate set is ranked in Python from the normalized tables (and a warning logged),
+# so the answer is always the pure code's.
 
 
 def _float(value: float) -> Cast:
@@ -347,14 +353,21 @@ def _miles(request: CareRequest):
     return _float(DIAMETER_MILES) * ASin(Least(_float(1.0), Sqrt(h)))
 
 
+def _has_any(field: str, bits: int) -> Q:
+    """The bit mask column ``field`` has any of ``bits`` (``referrals.matching.masks``)."""
+    return Q(GreaterThan(F(field).bitand(Value(bits, output_field=BigIntegerField())), 0))
+
+
 def _points(request: CareRequest):
     """``scoring.fit_points`` as SQL: the sum of the terms of the request's flags."""
     total = None
     for preference in relevant_preferences(request.flags):
         for term in preference.terms:
-            has = [json_list_contains("specialties", s) for s in term.specialties] + [
-                json_list_contains("treatments", t) for t in term.treatments
-            ]
+            has = []
+            if term.specialties:
+                has.append(_has_any("specialties_mask", specialties_mask(term.specialties)))
+            if term.treatments:
+                has.append(_has_any("treatments_mask", treatments_mask(term.treatments)))
             condition = reduce(operator.or_, has)
             if term.provider_types:
                 condition &= Q(provider_type__in=term.provider_types)
@@ -367,15 +380,39 @@ def _points(request: CareRequest):
     return total if total is not None else Value(0, output_field=IntegerField())
 
 
+def _listed(request: CareRequest, *, exclude_ids=()) -> QuerySet:
+    """The listings (``MatchListing``) that pass the hard constraints the index can check:
+    the state, an unexpired licence, fresh availability, the provider types, a way to be
+    paid and the modality (in person: the bounding box). The request must have a modality
+    filter (``_modality_q`` is not ``None``)."""
+    listings = MatchListing.objects.filter(
+        _modality_q(request),
+        state=request.state,
+        licence_expires_on__gte=request.today,
+        availability_confirmed_at__gte=request.now - FRESHNESS,
+    )
+    if request.provider_types:
+        listings = listings.filter(provider_type__in=sorted(request.provider_types))
+    routes = []  # ways to be paid: the patient's payer, or self-pay
+    if request.payer:
+        routes.append(json_list_contains("payers", request.payer))
+    if pays_self(request):
+        routes.append(Q(self_pay=True))
+    listings = listings.filter(reduce(operator.or_, routes))
+    if exclude_ids:
+        listings = listings.exclude(provider_id__in=list(exclude_ids))
+    return listings.order_by()
+
+
 def top_candidates(request: CareRequest, *, limit: int, exclude_ids=()) -> list[tuple]:
     """The ``limit`` best eligible listings as the database ranks them: rows of
-    ``candidates``' columns, then ``points``, ``practical``, ``eligible`` (how many pass
-    every hard constraint, the same on every row)."""
+    (``provider_id``, ``points``, ``practical``, ``eligible``), ``eligible`` being how many
+    pass every hard constraint (the same on every row)."""
     if _modality_q(request) is None:
         return []
     wants_telehealth = request.modality in (TELEHEALTH, EITHER)
     wants_in_person = request.modality in (IN_PERSON, EITHER) and request.location is not None
-    providers = _prefiltered(request, exclude_ids=exclude_ids)
+    providers = _listed(request, exclude_ids=exclude_ids)
     in_reach = Q(pk__in=[])  # matches nothing
     if wants_in_person:
         providers = providers.annotate(miles=_miles(request))
@@ -436,11 +473,10 @@ def top_candidates(request: CareRequest, *, limit: int, exclude_ids=()) -> list[
             default=Greatest(F("next_available"), Value(request.today, output_field=DateField())),
             output_field=DateField(),
         ),
-        eligible=Window(Count("pk")),
+        eligible=Window(Count("*")),  # COUNT(*): no column outside the covering index
     )
     # ``eligible`` is the same on every row, so sorting by it first changes no order; it makes
-    # PostgreSQL sort after the count, which sees every row anyway, instead of sorting all
-    # providers before the joins to stop early at ``limit`` (measured 5x slower).
+    # PostgreSQL sort once, after the count, keeping only the best ``limit`` (top-N heapsort).
     order = [
         F("eligible").asc(),
         F("points").desc(),
@@ -455,34 +491,46 @@ def top_candidates(request: CareRequest, *, limit: int, exclude_ids=()) -> list[
         )
         order.append(F("distance_order").asc(nulls_last=True))
     ranked = ranked.order_by(*order, "npi")
-    columns = [*_CANDIDATE_FIELDS, *_ranking_columns(request), "points", "practical", "eligible"]
-    return list(ranked.values_list(*columns)[:limit])
+    return list(ranked.values_list("provider_id", "points", "practical", "eligible")[:limit])
 
 
 class Disagreement(Exception):
     """The database ranked a row otherwise than the pure code (what differed, no values)."""
 
 
-def ranked_top_matches(request: CareRequest, *, limit: int, exclude_ids=()) -> MatchResult:
-    """``match_providers`` over the database's top ``limit`` rows, once the pure code agrees
-    with the database on every one of them (``Disagreement`` when it does not)."""
+def _providers_by_id(ids) -> dict[str, Provider]:
+    """Full provider rows (with licences and payers) by id, for the matches shown."""
+    return {
+        str(p.pk): p
+        for p in Provider.objects.filter(pk__in=list(ids)).prefetch_related("licenses", "insurance")
+    }
+
+
+def ranked_top_matches(
+    request: CareRequest, *, limit: int, exclude_ids=()
+) -> tuple[MatchResult, dict[str, Provider]]:
+    """``match_providers`` over the database's top ``limit`` listings, once the pure code,
+    reading each provider's own rows (not the listing copy), agrees with the database on
+    every one of them; ``Disagreement`` when it does not. With the matched providers' rows."""
     rows = top_candidates(request, limit=limit, exclude_ids=exclude_ids)
-    listing = _listing_of(request)
-    listings = [listing(row) for row in rows]
+    providers = _providers_by_id(row[0] for row in rows)
+    if len(providers) != len(rows):
+        raise Disagreement("provider gone")
+    listings = [full_listing(providers[str(row[0])]) for row in rows]
     for provider, row in zip(listings, rows, strict=True):
         modes = eligibility(provider, request)
         if modes is None:
             raise Disagreement("eligibility")
         miles = distance_miles(provider, request) if IN_PERSON in modes else None
         ranked = rank(provider, request, modes, miles)
-        if ranked.fit_points != row[-3]:
+        if ranked.fit_points != row[1]:
             raise Disagreement("fit points")
-        if ranked.practical != row[-2]:
+        if ranked.practical != row[2]:
             raise Disagreement("practical score")
     result = match_providers(listings, request, limit=limit)
     if [m.provider.id for m in result.matches] != [p.id for p in listings]:
         raise Disagreement("order")
-    return replace(result, eligible=rows[0][-1] if rows else 0)
+    return replace(result, eligible=rows[0][-1] if rows else 0), providers
 
 
 _NOTHING: frozenset[str] = frozenset()
@@ -537,21 +585,16 @@ def provider_matches(
 ) -> IntakeMatches:
     """The intake's ranked matches (at most ``limit``) with the matched providers' rows."""
     request = care_request_for(intake, now=now)
-    result = None
     if limit is not None:
         try:
-            result = ranked_top_matches(request, limit=limit, exclude_ids=exclude_ids)
+            result, providers = ranked_top_matches(request, limit=limit, exclude_ids=exclude_ids)
+            return IntakeMatches(request=request, result=result, providers=providers)
         except Disagreement as error:
             log.warning("matching_sql_disagrees", limit=limit, on=str(error))
-    if result is None:
-        result = match_providers(
-            candidate_listings(request, exclude_ids=exclude_ids), request, limit=limit
-        )
-    ids = [m.provider.id for m in result.matches]
-    providers = {
-        str(p.pk): p
-        for p in Provider.objects.filter(pk__in=ids).prefetch_related("licenses", "insurance")
-    }
+    result = match_providers(
+        candidate_listings(request, exclude_ids=exclude_ids), request, limit=limit
+    )
+    providers = _providers_by_id(m.provider.id for m in result.matches)
     return IntakeMatches(request=request, result=result, providers=providers)
 
 

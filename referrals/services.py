@@ -17,6 +17,7 @@ from django_fsm import ConcurrentTransition, can_proceed
 from intake.geography import zip_centroid
 from intake.models import Intake
 from referrals.followup import follow_up_due, follow_up_reason
+from referrals.listings import refresh_listings, refreshed_after
 from referrals.matching import Match
 from referrals.models import (
     License,
@@ -82,17 +83,19 @@ def _apply(provider: Provider, data: dict) -> None:
 
 def provider_create(*, data: dict, synthetic: bool = False) -> Provider:
     """A new listing from validated data (``referrals.serializers.ProviderSerializer``)."""
-    with transaction.atomic():
+    with transaction.atomic(), refreshed_after() as written:
         provider = Provider(synthetic=synthetic)
         _apply(provider, data)
+        written.add(provider.pk)
     log.debug("provider_created", provider_id=str(provider.pk), npi=provider.npi)
     return Provider.objects.prefetch_related("licenses", "insurance").get(pk=provider.pk)
 
 
 def provider_update(*, provider: Provider, data: dict) -> Provider:
     """Change the given fields of a listing (a partial update leaves the rest alone)."""
-    with transaction.atomic():
+    with transaction.atomic(), refreshed_after() as written:
         _apply(provider, data)
+        written.add(provider.pk)
     log.debug("provider_updated", provider_id=str(provider.pk), fields=sorted(data))
     return Provider.objects.prefetch_related("licenses", "insurance").get(pk=provider.pk)
 
@@ -129,9 +132,13 @@ def provider_upsert(
 
 def providers_confirm_availability(*, providers, now: datetime | None = None) -> int:
     """Confirm the availability of many listings at once (the admin's action)."""
-    return Provider.objects.filter(pk__in=[p.pk for p in providers]).update(
-        availability_confirmed_at=now or timezone.now(), updated_at=timezone.now()
-    )
+    ids = [p.pk for p in providers]
+    with transaction.atomic():
+        count = Provider.objects.filter(pk__in=ids).update(
+            availability_confirmed_at=now or timezone.now(), updated_at=timezone.now()
+        )
+        refresh_listings(ids)
+    return count
 
 
 def synthetic_directory_generate(
@@ -167,6 +174,7 @@ def synthetic_directory_generate(
                 for p, item in zip(providers, fresh, strict=True)
                 for payer in item.data["insurance"]
             )
+            refresh_listings(p.pk for p in providers)
         created += len(fresh)
         existing += len(there)
         batch.clear()

@@ -83,7 +83,7 @@ def test_sql_top_matches_equal_pure_matching_over_every_listing():
         request = random_request(rng, now)
         expected = match_providers(listings, request)
         for limit in (1, 10, 50):
-            got = ranked_top_matches(request, limit=limit)  # raises on any disagreement
+            got, _ = ranked_top_matches(request, limit=limit)  # raises on disagreement
             assert got.eligible == expected.eligible
             assert shown(got) == shown(expected)[:limit]
             assert (got.urgent_pathway, got.notes) == (expected.urgent_pathway, expected.notes)
@@ -112,7 +112,7 @@ def test_ties_are_broken_alike_soonest_then_nearest_then_npi():
         languages=("en",),
     )
     expected = match_providers(everyone(), request)
-    got = ranked_top_matches(request, limit=5)
+    got, _ = ranked_top_matches(request, limit=5)
     assert shown(got) == shown(expected)
     assert got.eligible == 5
 
@@ -135,7 +135,7 @@ def test_the_distance_limit_is_decided_alike_to_the_last_bit(nudge):
         location=patient,
     )
     expected = match_providers(everyone(), request)
-    got = ranked_top_matches(request, limit=10)
+    got, _ = ranked_top_matches(request, limit=10)
     names = {str(near.pk): "Near", str(far.pk): "At the limit"}
     assert [names[m.provider.id] for m in got.matches] == (
         ["Near"] if nudge < 0 else ["Near", "At the limit"]
@@ -154,10 +154,10 @@ def test_excluded_providers_are_left_out_and_the_next_best_comes_up():
         max_distance_miles=50.0,
         flags=frozenset({"possible_trd"}),
     )
-    first = ranked_top_matches(request, limit=3)
+    first, _ = ranked_top_matches(request, limit=3)
     assert len(first.matches) == 3
     skip = [first.matches[0].provider.id]
-    after = ranked_top_matches(request, limit=2, exclude_ids=skip)
+    after, _ = ranked_top_matches(request, limit=2, exclude_ids=skip)
     assert [m.provider.id for m in after.matches] == [m.provider.id for m in first.matches[1:]]
     assert after.eligible == first.eligible - 1
 

@@ -3,9 +3,9 @@
 * ``providers --to N``: the directory made by ``generate_providers`` (the product's own
   synthetic generator, run first by the driver) is copied until it holds ``N`` listings: each
   copy gets a new id and a new valid NPI, the same practice ZIP (so density grows where
-  people live, as a bigger directory would), its licences and payers, and an opening shifted
-  by 0–13 days. ``INSERT … SELECT`` over a mapping table; NPIs (Luhn check digit) are made in
-  Python and loaded with COPY.
+  people live, as a bigger directory would), its licences, payers and matching listings, and
+  an opening shifted by 0–13 days. ``INSERT … SELECT`` over a mapping table; NPIs (Luhn check
+  digit) are made in Python and loaded with COPY.
 * ``cases --count N``: ``N`` more review cases, each cloned from a real case (made through the
   API and screened by the worker earlier in the run) with its patient, intake, screening run
   and flags, under new deterministic ids (``md5(…)::uuid``). Opened over the last two years;
@@ -63,7 +63,9 @@ class Command(BaseCommand):
             else:
                 made = self.cases(cursor, options["count"], options["open_share"])
         with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
+            # As autovacuum would soon after a bulk load: statistics, and the visibility map
+            # that lets matching read its listings from the covering index alone.
+            cursor.execute("VACUUM (ANALYZE)")
         self.stdout.write(f"{made} rows in {time.monotonic() - started:.1f} s")
 
     def providers(self, cursor, target: int) -> int:
@@ -117,6 +119,13 @@ class Command(BaseCommand):
         clone(cursor, "referrals_license", source, {"provider_id": "m.new"}, omit=("id",))
         source = "clone_map m JOIN referrals_providerinsurance t ON t.provider_id = m.src"
         clone(cursor, "referrals_providerinsurance", source, {"provider_id": "m.new"}, omit=("id",))
+        source = "clone_map m JOIN referrals_matchlisting t ON t.provider_id = m.src"
+        overrides = {
+            "provider_id": "m.new",
+            "npi": "m.npi",
+            "next_available": "t.next_available + (m.n % 14)",
+        }
+        clone(cursor, "referrals_matchlisting", source, overrides, omit=("id",))
         return made
 
     def cases(self, cursor, count: int, open_share: float) -> int:
