@@ -9,7 +9,8 @@ from django.utils import timezone
 
 from referrals import selectors, services
 from referrals.matching.engine import URGENT_PATHWAY_NOTICE
-from referrals.models import Provider, Referral
+from referrals.matching.masks import specialties_mask
+from referrals.models import MatchListing, Provider, Referral
 from tests.conftest import login
 from tests.factories import urgent_payload
 from tests.referrals.conftest import case_of, make_provider, provider_body, submit
@@ -217,6 +218,8 @@ class TestDirectoryAdmin:
         )
         stale.refresh_from_db()
         assert timezone.now() - stale.availability_confirmed_at < timedelta(minutes=1)
+        listing = MatchListing.objects.get(provider=stale)
+        assert listing.availability_confirmed_at == stale.availability_confirmed_at
 
     def test_add_a_listing_in_the_admin(self, client, dirk):
         login(client, dirk)
@@ -251,6 +254,10 @@ class TestDirectoryAdmin:
         assert provider.location == pytest.approx((40.8116, -73.955))
         assert provider.modalities == ["telehealth", "in_person"]
         assert list(provider.insurance.values_list("payer", flat=True)) == ["aetna"]
+        # What matching reads followed the form and its inlines (referrals.listings).
+        [listing] = MatchListing.objects.filter(provider=provider)
+        assert (listing.state, listing.payers, listing.self_pay) == ("NY", ["aetna"], True)
+        assert listing.specialties_mask == specialties_mask(["trd"])
 
     def test_the_admin_form_checks_the_npi(self, client, dirk):
         login(client, dirk)
