@@ -74,6 +74,7 @@ from referrals.matching.scoring import (
     WEIGHT_AVAILABILITY,
     WEIGHT_LANGUAGE,
     WEIGHT_PROXIMITY,
+    Ranked,
     facts_that_rank,
     rank,
     relevant_preferences,
@@ -404,12 +405,19 @@ def _listed(request: CareRequest, *, exclude_ids=()) -> QuerySet:
     return listings.order_by()
 
 
-def top_candidates(request: CareRequest, *, limit: int, exclude_ids=()) -> list[tuple]:
-    """The ``limit`` best eligible listings as the database ranks them: rows of
-    (``provider_id``, ``points``, ``practical``, ``eligible``), ``eligible`` being how many
-    pass every hard constraint (the same on every row)."""
+@dataclass(frozen=True)
+class _Ranking:
+    """Eligible listings annotated with the pure code's sort key, as SQL: ``points``,
+    ``practical``, ``soonest`` and (when distance ranks) ``distance_order``."""
+
+    listings: QuerySet
+    in_person: bool  # distance ranks (``distance_order`` is annotated)
+
+
+def _ranking(request: CareRequest, *, exclude_ids=()) -> _Ranking | None:
+    """``None`` when nothing can match (in person wanted, no location)."""
     if _modality_q(request) is None:
-        return []
+        return None
     wants_telehealth = request.modality in (TELEHEALTH, EITHER)
     wants_in_person = request.modality in (IN_PERSON, EITHER) and request.location is not None
     providers = _listed(request, exclude_ids=exclude_ids)
@@ -473,25 +481,71 @@ def top_candidates(request: CareRequest, *, limit: int, exclude_ids=()) -> list[
             default=Greatest(F("next_available"), Value(request.today, output_field=DateField())),
             output_field=DateField(),
         ),
-        eligible=Window(Count("*")),  # COUNT(*): no column outside the covering index
     )
-    # ``eligible`` is the same on every row, so sorting by it first changes no order; it makes
-    # PostgreSQL sort once, after the count, keeping only the best ``limit`` (top-N heapsort).
-    order = [
-        F("eligible").asc(),
-        F("points").desc(),
-        F("practical").desc(),
-        F("soonest").asc(nulls_last=True),
-    ]
     if wants_in_person:  # then the nearest (in person), telehealth-only last
         ranked = ranked.annotate(
             distance_order=Case(
                 When(in_reach, then=F("miles")), default=Value(None), output_field=FloatField()
             )
         )
+    return _Ranking(listings=ranked, in_person=wants_in_person)
+
+
+def top_candidates(request: CareRequest, *, limit: int, exclude_ids=()) -> list[tuple]:
+    """The ``limit`` best eligible listings as the database ranks them: rows of
+    (``provider_id``, ``points``, ``practical``, ``eligible``), ``eligible`` being how many
+    pass every hard constraint (the same on every row)."""
+    ranking = _ranking(request, exclude_ids=exclude_ids)
+    if ranking is None:
+        return []
+    # ``eligible`` is the same on every row, so sorting by it first changes no order; it makes
+    # PostgreSQL sort once, after the count, keeping only the best ``limit`` (top-N heapsort).
+    # COUNT(*): no column outside the covering index.
+    ranked = ranking.listings.annotate(eligible=Window(Count("*")))
+    order = [
+        F("eligible").asc(),
+        F("points").desc(),
+        F("practical").desc(),
+        F("soonest").asc(nulls_last=True),
+    ]
+    if ranking.in_person:
         order.append(F("distance_order").asc(nulls_last=True))
     ranked = ranked.order_by(*order, "npi")
     return list(ranked.values_list("provider_id", "points", "practical", "eligible")[:limit])
+
+
+def _ahead_of(field: str, value, *, descending: bool = False, then: Q | None = None) -> Q:
+    """Rows that sort before ``value`` on ``field`` (NULLs last), or tie on it and then sort
+    before by ``then``."""
+    if value is None:  # only a non-NULL sorts before a NULL
+        before, tie = Q(**{f"{field}__isnull": False}), Q(**{f"{field}__isnull": True})
+    else:
+        before = Q(**{f"{field}__gt" if descending else f"{field}__lt": value})
+        tie = Q(**{field: value})
+    return before if then is None else before | (tie & then)
+
+
+def places_ahead(request: CareRequest, ranked: Ranked, in_person_miles: float | None) -> int:
+    """How many eligible listings the database ranks before a provider whose sort key the
+    pure code computed (``ranked``; ``in_person_miles``: the distance that ranks it, ``None``
+    for telehealth-only): its rank among all, less one, in one COUNT."""
+    ranking = _ranking(request)
+    if ranking is None:
+        return 0
+    points, practical, _, _, npi = ranked.key
+    soonest = None if ranked.days is None else request.today + timedelta(days=ranked.days)
+    tail = Q(npi__lt=npi)
+    if ranking.in_person:
+        tail = _ahead_of("distance_order", in_person_miles, then=tail)
+    ahead = _ahead_of(
+        "points",
+        -points,
+        descending=True,
+        then=_ahead_of(
+            "practical", -practical, descending=True, then=_ahead_of("soonest", soonest, then=tail)
+        ),
+    )
+    return ranking.listings.filter(ahead).count()
 
 
 class Disagreement(Exception):
@@ -607,12 +661,20 @@ class ProviderFit:
 
 
 def provider_fit(intake: Intake, provider: Provider, *, now=None) -> ProviderFit:
-    found = provider_matches(intake, limit=None, now=now)
-    for match in found.result.matches:
-        if match.provider.id == str(provider.pk):
-            return ProviderFit(match=match, unmet=())
-    unmet = unmet_constraints(full_listing(provider), found.request)
-    return ProviderFit(match=None, unmet=unmet or ("Not matched for this intake",))
+    """The provider's match for the intake (reasons and score from the pure code, its rank
+    among all eligible listings counted by the database), or the constraints it fails."""
+    request = care_request_for(intake, now=now)
+    provider = Provider.objects.prefetch_related("licenses", "insurance").get(pk=provider.pk)
+    listing = full_listing(provider)
+    result = match_providers([listing], request, limit=1)
+    if not result.matches:
+        unmet = unmet_constraints(listing, request)
+        return ProviderFit(match=None, unmet=unmet or ("Not matched for this intake",))
+    [match] = result.matches
+    modes = eligibility(listing, request)
+    miles = distance_miles(listing, request) if IN_PERSON in modes else None
+    ahead = places_ahead(request, rank(listing, request, modes, miles), miles)
+    return ProviderFit(match=replace(match, rank=ahead + 1), unmet=())
 
 
 def next_match_after(referral: Referral) -> tuple[Match, Provider] | None:

@@ -14,8 +14,9 @@ from django.utils import timezone
 from intake.geography import zip_centroid
 from referrals import selectors
 from referrals.matching import CareRequest, match_providers
+from referrals.matching.constraints import distance_miles, eligibility
 from referrals.matching.distance import haversine_miles
-from referrals.matching.scoring import FLAG_PREFERENCES
+from referrals.matching.scoring import FLAG_PREFERENCES, rank
 from referrals.matching.types import PROVIDER_TYPES
 from referrals.models import Provider
 from referrals.selectors import full_listing, ranked_top_matches
@@ -192,3 +193,44 @@ def test_when_the_database_disagrees_the_pure_ranking_answers(monkeypatch, ada):
     }
     assert shown(found.result) == shown(expected.result)
     assert found.result.eligible == expected.result.eligible == 4
+
+
+def test_a_providers_rank_among_all_is_counted_as_the_pure_ranking_places_it():
+    """``places_ahead`` (one COUNT over the listings, for referral_create's rank) against the
+    position in pure matching over every full listing: each eligible provider of random
+    requests, ties, NULL openings and telehealth-only rows included."""
+    synthetic_directory_generate(count=600, seed=17)
+    listings = everyone()
+    now = timezone.now()
+    rng = random.Random(7)
+    checked = 0
+    for _ in range(25):
+        request = random_request(rng, now)
+        expected = match_providers(listings, request)
+        for match in rng.sample(expected.matches, min(4, len(expected.matches))):
+            provider = match.provider
+            modes = eligibility(provider, request)
+            miles = distance_miles(provider, request) if "in_person" in modes else None
+            ranked = rank(provider, request, modes, miles)
+            assert selectors.places_ahead(request, ranked, miles) == match.rank - 1
+            checked += 1
+    assert checked >= 40
+
+
+def test_provider_fit_gives_the_rank_score_and_reasons_of_the_full_list(ada):
+    today = timezone.localdate()
+    for n in range(5):
+        make_provider(name=f"P{n}", next_available=today + timedelta(days=n))
+    far = make_provider(name="Out of state", licenses=[{"state": "NJ", "expires_on": today}])
+    full = selectors.provider_matches(ada, limit=None)
+    for match in full.result.matches:
+        fit = selectors.provider_fit(ada, Provider.objects.get(pk=match.provider.id))
+        assert fit.unmet == ()
+        assert (fit.match.rank, fit.match.score, fit.match.reasons) == (
+            match.rank,
+            match.score,
+            match.reasons,
+        )
+    refused = selectors.provider_fit(ada, far)
+    assert refused.match is None
+    assert any("NY" in reason for reason in refused.unmet)
