@@ -17,6 +17,7 @@
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.db.models import Count, Q
 from django.http import HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -28,6 +29,7 @@ from django.utils.html import format_html
 from intake.geography import zip_record
 from ops.audit import record_access
 from referrals import selectors, services
+from referrals.listings import refreshed_after
 from referrals.matching.constraints import availability_is_fresh
 from referrals.matching.scoring import language_name
 from referrals.matching.types import MODALITIES, SPECIALTIES, TREATMENTS
@@ -224,6 +226,13 @@ class ProviderAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("licenses")
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        # The listing and its inlines are saved one by one (each caught by the signals of
+        # referrals.listings): refresh matching's rows once, at the end, in the same
+        # transaction.
+        with transaction.atomic(), refreshed_after():
+            return super().changeform_view(request, object_id, form_url, extra_context)
 
     @admin.display(description="licensed in")
     def states(self, provider):

@@ -259,6 +259,43 @@ class TestDirectoryAdmin:
         assert (listing.state, listing.payers, listing.self_pay) == ("NY", ["aetna"], True)
         assert listing.specialties_mask == specialties_mask(["trd"])
 
+    def test_changing_a_licence_inline_moves_the_listing(self, client, dirk):
+        login(client, dirk)
+        provider = make_provider()
+        lic = provider.licenses.get()
+        payer = provider.insurance.get()
+        expires = (timezone.localdate() + timedelta(days=200)).isoformat()
+        data = {
+            "npi": provider.npi,
+            "name": provider.name,
+            "credentials": "MD",
+            "provider_type": "psychiatrist",
+            "treatments": ["medication_management"],
+            "modalities": ["telehealth"],
+            "languages": "en",
+            "postal_code": "10027",
+            "accepting_new_patients": "on",
+            "next_available": "",
+            "availability_confirmed_at_0": "",
+            "availability_confirmed_at_1": "",
+            "licenses-TOTAL_FORMS": "1",
+            "licenses-INITIAL_FORMS": "1",
+            "licenses-0-id": lic.pk,
+            "licenses-0-provider": provider.pk,
+            "licenses-0-state": "NJ",
+            "licenses-0-expires_on": expires,
+            "insurance-TOTAL_FORMS": "1",
+            "insurance-INITIAL_FORMS": "1",
+            "insurance-0-id": payer.pk,
+            "insurance-0-provider": provider.pk,
+            "insurance-0-payer": "cigna",
+        }
+        response = client.post(f"/admin/referrals/provider/{provider.pk}/change/", data)
+        assert response.status_code == 302, response.context["adminform"].form.errors
+        [listing] = MatchListing.objects.filter(provider=provider)
+        assert (listing.state, listing.licence_expires_on.isoformat()) == ("NJ", expires)
+        assert (listing.payers, listing.offers_in_person) == (["cigna"], False)
+
     def test_the_admin_form_checks_the_npi(self, client, dirk):
         login(client, dirk)
         response = client.post(
