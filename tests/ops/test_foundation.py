@@ -194,12 +194,21 @@ class TestComposeFile:
         assert "migrate" in web_cmd and "gunicorn config.wsgi" in web_cmd
         assert services["worker"]["command"][:4] == ["celery", "-A", "config", "worker"]
         assert services["beat"]["command"][:4] == ["celery", "-A", "config", "beat"]
+        # Under contention the web container comes first (default weight 1024).
+        assert services["worker"]["cpu_shares"] < services["web"].get("cpu_shares", 1024)
         for name in ("web", "worker", "beat"):
             env = services[name]["environment"]
             assert env["DATABASE_URL"].startswith("postgres://")
             assert env["CELERY_BROKER_URL"].startswith("redis://")
             assert env["REDIS_URL"].startswith("redis://")
             assert services[name]["build"] == "."
+
+    def test_the_procfile_runs_the_worker_below_the_web_processes(self):
+        lines = dict(
+            line.split(": ", 1) for line in (ROOT / "Procfile").read_text().splitlines() if line
+        )
+        assert lines["web"].startswith("gunicorn config.wsgi")
+        assert lines["worker"].startswith("nice -n 10 celery -A config worker")
 
     def test_dockerfile_exists_and_serves_with_gunicorn(self):
         dockerfile = (ROOT / "Dockerfile").read_text()
