@@ -8,10 +8,12 @@ the other hard constraints (unexpired licence, fresh availability, payer or self
 modality, the bounding box around the patient for in-person care) are checked in the index
 itself, and the ranking uses the pure code's own arithmetic (``top_candidates``); then
 ``referrals.matching`` re-checks the best rows against each provider's own rows and words
-them; see "Top matches ranked in SQL" below. Unbounded (``limit=None``, a provider's place
-among all), every candidate is read from the normalized tables as a pure ``ProviderListing``
-with only the facts the request needs, and ranked in Python. Measured at 100,000 and
-1,000,000 providers on PostgreSQL: README "Performance".
+them; see "Top matches ranked in SQL" below. A provider's place among all (the rank a
+referral records) is one COUNT of the listings that sort ahead of it (``places_ahead``).
+Unbounded (``limit=None``), and whenever the re-check disagrees, every candidate is read
+from the normalized tables as a pure ``ProviderListing`` with only the facts the request
+needs, and ranked in Python. Measured at 100,000 and 1,000,000 providers on PostgreSQL:
+README "Performance".
 """
 
 import math
