@@ -17,7 +17,6 @@
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.db.models import Count, Q
 from django.http import HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -227,12 +226,12 @@ class ProviderAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("licenses")
 
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        # The listing and its inlines are saved one by one (each caught by the signals of
-        # referrals.listings): refresh matching's rows once, at the end, in the same
-        # transaction.
-        with transaction.atomic(), refreshed_after():
-            return super().changeform_view(request, object_id, form_url, extra_context)
+    def save_related(self, request, form, formsets, change):
+        # The inlines are saved row by row (each caught by the signals of referrals.listings):
+        # refresh matching's rows once, after the last, inside the admin's own transaction.
+        with refreshed_after() as written:
+            super().save_related(request, form, formsets, change)
+            written.add(form.instance.pk)
 
     @admin.display(description="licensed in")
     def states(self, provider):

@@ -17,10 +17,11 @@ from django_fsm import ConcurrentTransition, can_proceed
 from intake.geography import zip_centroid
 from intake.models import Intake
 from referrals.followup import follow_up_due, follow_up_reason
-from referrals.listings import refresh_listings, refreshed_after
+from referrals.listings import listing_rows, refresh_listings, refreshed_after
 from referrals.matching import Match
 from referrals.models import (
     License,
+    MatchListing,
     Provider,
     ProviderInsurance,
     Referral,
@@ -164,17 +165,25 @@ def synthetic_directory_generate(
         fresh = [item for item in batch if item.data["npi"] not in there]
         with transaction.atomic():
             providers = Provider.objects.bulk_create(_synthetic_provider(item) for item in fresh)
-            License.objects.bulk_create(
-                License(provider=p, state=lic["state"], expires_on=lic["expires_on"])
+            licences = [
+                [
+                    License(provider=p, state=lic["state"], expires_on=lic["expires_on"])
+                    for lic in item.data["licenses"]
+                ]
                 for p, item in zip(providers, fresh, strict=True)
-                for lic in item.data["licenses"]
-            )
+            ]
+            License.objects.bulk_create(lic for group in licences for lic in group)
             ProviderInsurance.objects.bulk_create(
                 ProviderInsurance(provider=p, payer=payer)
                 for p, item in zip(providers, fresh, strict=True)
                 for payer in item.data["insurance"]
             )
-            refresh_listings(p.pk for p in providers)
+            # New providers: their listings from the rows in hand (no read back).
+            MatchListing.objects.bulk_create(
+                row
+                for p, item, group in zip(providers, fresh, licences, strict=True)
+                for row in listing_rows(p, group, item.data["insurance"])
+            )
         created += len(fresh)
         existing += len(there)
         batch.clear()
