@@ -3,10 +3,12 @@
 Every write of a provider, its licences or its payers refreshes that provider's listings in
 the same transaction, so matching never sees a half-written or stale listing:
 
-- the directory services (``referrals.services``: create, update, import, the bulk synthetic
-  generator, the admin's "confirm availability") call ``refresh_listings`` themselves;
+- the directory services (``referrals.services``: create, update, import, the admin's
+  "confirm availability") call ``refresh_listings`` themselves, and the bulk synthetic
+  generator writes the ``listing_rows`` of what it creates;
 - any other ``save()`` or ``delete()`` of a ``Provider``, ``License`` or ``ProviderInsurance``
-  (the admin's inlines, a shell) is caught by the signals ``connect_listing_signals`` wires;
+  (the admin's inlines, a shell) is caught by the signals ``connect_listing_signals`` wires
+  (the admin's provider form refreshes once, after its inlines);
 - a provider's deletion cascades to its listings.
 
 A bulk ``QuerySet.update()`` or raw SQL outside the services bypasses all of that:
