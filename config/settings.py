@@ -266,7 +266,14 @@ TWO_FACTOR_PATCH_ADMIN = False  # we choose per environment instead of patching 
 LOGIN_URL = "two_factor:login" if PRODUCTION else "admin:login"
 LOGIN_REDIRECT_URL = "admin:index"
 
+# Reverse proxies in front of gunicorn that append the client's address to X-Forwarded-For
+# (a TLS terminator or load balancer: 1). Rate limits (the API's throttles and the wizard's
+# per-address limit) key on the address that many hops from the end of the header; 0 ignores
+# the header, which a client can set to anything, and keys on REMOTE_ADDR.
+NUM_PROXIES = env.int("NUM_PROXIES", default=0)
+
 REST_FRAMEWORK = {
+    "NUM_PROXIES": NUM_PROXIES,
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",

@@ -1,8 +1,8 @@
 """Patient-facing pages around the wizard: start, resume, saved, crisis support, confirmation.
 
 Anonymous form posts are rate-limited per client address (:func:`limit_anonymous_posts`,
-``settings.INTAKE_POST_RATE``, e.g. ``"60/10m"``); a client over the limit gets a friendly 429
-page with ``Retry-After``.
+``settings.INTAKE_POST_RATE``, e.g. ``"60/10m"``; the address behind ``settings.NUM_PROXIES``
+proxies); a client over the limit gets a friendly 429 page with ``Retry-After``.
 """
 
 import math
@@ -17,6 +17,7 @@ from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.crypto import salted_hmac
 from django.views.decorators.http import require_GET
+from rest_framework.throttling import BaseThrottle
 
 from intake import drafts
 from intake.extensions import CONFIRMATION_SECTIONS
@@ -50,8 +51,10 @@ def post_rate() -> tuple[int, int]:
 
 
 def _client_key(request) -> str:
-    # A client address identifies a person: only a keyed digest of it reaches the cache.
-    address = request.META.get("REMOTE_ADDR") or "unknown"
+    # The client's address as the API's throttles see it (DRF, ``settings.NUM_PROXIES``): behind
+    # a proxy, REMOTE_ADDR is the proxy's and every patient would share one limit. An address
+    # identifies a person: only a keyed digest of it reaches the cache.
+    address = BaseThrottle().get_ident(request) or "unknown"
     return salted_hmac("intake.post-rate", address, algorithm="sha256").hexdigest()[:32]
 
 

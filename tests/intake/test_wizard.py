@@ -558,6 +558,35 @@ class TestRateLimit:
         other = Client(REMOTE_ADDR="198.51.100.7")
         assert post_step(other, "welcome", {"screening": "on"}).status_code == 302
 
+    def test_a_forwarded_for_header_is_ignored_without_a_proxy(self, settings):
+        """NUM_PROXIES 0 (the default): the header is the client's own to set, so setting it to
+        something new on every post does not buy a new limit."""
+        settings.INTAKE_POST_RATE = "2/10m"
+        client = Client(REMOTE_ADDR=str(ipaddress.IPv6Address(uuid.uuid4().int)))
+        codes = [
+            post_step(client, "welcome", {}, HTTP_X_FORWARDED_FOR=f"192.0.2.{n}").status_code
+            for n in range(1, 4)
+        ]
+        assert codes == [200, 200, 429]
+
+    def test_behind_a_proxy_each_patient_has_a_limit_of_their_own(self, settings):
+        """NUM_PROXIES 1: every post arrives from the proxy's address, and the client's is the
+        last one the proxy appended to X-Forwarded-For (what the client sent before it is not
+        trusted)."""
+        settings.INTAKE_POST_RATE = "2/10m"
+        settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 1}
+        proxy = str(ipaddress.IPv6Address(uuid.uuid4().int))
+        first, second = (str(ipaddress.IPv6Address(uuid.uuid4().int)) for _ in range(2))
+
+        def post_as(patient, spoofed=""):
+            client = Client(REMOTE_ADDR=proxy, HTTP_X_FORWARDED_FOR=f"{spoofed}{patient}")
+            return post_step(client, "welcome", {}).status_code
+
+        assert [post_as(first), post_as(first, spoofed="192.0.2.9, ")] == [200, 200]
+        assert post_as(first, spoofed="192.0.2.10, ") == 429  # a new prefix is no way round
+        assert [post_as(second), post_as(second)] == [200, 200]  # the proxy is not the key
+        assert post_as(second) == 429
+
     def test_a_malformed_rate_setting_fails_loudly(self, settings):
         from django.core.exceptions import ImproperlyConfigured
 
