@@ -5,16 +5,10 @@ schema: callers without clinician rights see only the intakes they submitted, an
 answers, treatment history or screening results.
 """
 
-import hashlib
-import json
-
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError, transaction
 from django.http import Http404
 from django_filters import rest_framework as filters
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
-    OpenApiParameter,
     OpenApiResponse,
     extend_schema,
     extend_schema_view,
@@ -27,8 +21,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from intake.extensions import DETAIL_SECTIONS, LIST_FILTERS
+from intake.idempotency import IDEMPOTENCY_PARAMETER, submit_once
 from intake.medications import MEDICATIONS
-from intake.models import IdempotencyKey, Intake, IntakeStatus
+from intake.models import Intake, IntakeStatus
 from intake.parsers import LimitedJSONParser
 from intake.permissions import IntakePermissions, can_see_answers
 from intake.questionnaires import INSTRUMENTS
@@ -36,9 +31,7 @@ from intake.selectors import intakes_visible_to
 from intake.serializers import IntakeSubmissionSerializer
 from intake.services import intake_submit
 from ops.audit import record_access
-from ops.queries import any_match
 
-IDEMPOTENCY_HEADER = "Idempotency-Key"
 ERROR_RESPONSES = {
     400: OpenApiResponse(description="Invalid input: an object keyed by field path."),
     401: OpenApiResponse(description="No or invalid credentials."),
@@ -215,12 +208,6 @@ class IntakeFilter(filters.FilterSet):
 # --- Views ------------------------------------------------------------------------------------
 
 
-def body_digest(data) -> str:
-    return hashlib.sha256(
-        json.dumps(data, sort_keys=True, separators=(",", ":"), default=str).encode()
-    ).hexdigest()
-
-
 @extend_schema_view(
     list=extend_schema(
         summary="List intakes, newest first",
@@ -238,15 +225,7 @@ def body_digest(data) -> str:
     create=extend_schema(
         summary="Submit an intake",
         request=IntakeSubmissionSerializer,
-        parameters=[
-            OpenApiParameter(
-                IDEMPOTENCY_HEADER,
-                OpenApiTypes.STR,
-                OpenApiParameter.HEADER,
-                description="Replays with the same key and body return the first intake (200); "
-                "the same key with a different body is a 409.",
-            )
-        ],
+        parameters=[IDEMPOTENCY_PARAMETER],
         responses={
             201: IntakeCreatedSerializer,
             200: OpenApiResponse(IntakeCreatedSerializer, description="Idempotent replay."),
@@ -302,44 +281,17 @@ class IntakeViewSet(
             raise Http404 from None
 
     def create(self, request, *args, **kwargs):
-        key = request.headers.get(IDEMPOTENCY_HEADER)
-        if key is not None and not 1 <= len(key) <= 255:
-            raise ValidationError({IDEMPOTENCY_HEADER: ["Use 1 to 255 characters."]})
-        digest = body_digest(request.data)
-        if key:
-            replay = self._replay(request.user, key, digest)
-            if replay:
-                return replay
-        serializer = IntakeSubmissionSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        try:
-            with transaction.atomic():
-                submitted = intake_submit(
-                    data=serializer.validated_data, source="api", submitted_by=request.user
-                )
-                if key:
-                    IdempotencyKey.objects.create(
-                        user=request.user, key=key, body_sha256=digest, intake=submitted.intake
-                    )
-        except IntegrityError:
-            if key and (replay := self._replay(request.user, key, digest)):
-                return replay  # a concurrent request with the same key won the race
-            raise
-        return Response(created_body(submitted.intake), status=status.HTTP_201_CREATED)
+        def submit():
+            serializer = IntakeSubmissionSerializer(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            return intake_submit(
+                data=serializer.validated_data, source="api", submitted_by=request.user
+            ).intake
 
-    @staticmethod
-    def _replay(user, key, digest):
-        previous = any_match(
-            IdempotencyKey.objects.filter(user=user, key=key).select_related("intake")
+        intake, created = submit_once(request, submit)
+        return Response(
+            created_body(intake), status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
         )
-        if previous is None:
-            return None
-        if previous.body_sha256 != digest:
-            return Response(
-                {"detail": "This Idempotency-Key was used with a different body."},
-                status=status.HTTP_409_CONFLICT,
-            )
-        return Response(created_body(previous.intake), status=status.HTTP_200_OK)
 
 
 class OptionSchema(serializers.Serializer):

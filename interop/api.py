@@ -4,7 +4,8 @@
   answers and its screening). The export is an audited access to the intake.
 * ``GET /api/v1/instruments/{key}/fhir/`` — an instrument as a Questionnaire (any
   authenticated caller, as the catalogue).
-* ``POST /api/v1/fhir/`` — a Bundle in, an intake out (the roles of ``POST /api/v1/intakes/``).
+* ``POST /api/v1/fhir/`` — a Bundle in, an intake out (the roles and the ``Idempotency-Key``
+  of ``POST /api/v1/intakes/``: intake/idempotency.py).
 
 Every response, errors included, is ``application/fhir+json``: errors are OperationOutcomes
 whose issues name the failing element in ``expression``. A successful import answers 201 with
@@ -29,6 +30,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from intake.idempotency import IDEMPOTENCY_PARAMETER, IdempotencyConflict, submit_once
 from intake.models import Intake
 from intake.parsers import LimitedJSONParser, RequestTooLarge
 from intake.permissions import HasPermissions
@@ -81,6 +83,7 @@ ISSUE_TYPES = {
     exceptions.ParseError: "structure",
     RequestTooLarge: "too-long",
     exceptions.Throttled: "throttled",
+    IdempotencyConflict: "conflict",
     exceptions.MethodNotAllowed: "not-supported",
     exceptions.NotAcceptable: "not-supported",
     exceptions.UnsupportedMediaType: "not-supported",
@@ -96,10 +99,23 @@ class FHIRAPIView(APIView):
         code = next((v for k, v in ISSUE_TYPES.items() if isinstance(exc, k)), None)
         if code is None:
             code = "not-found" if response.status_code == 404 else "invalid"
-        detail = response.data.get("detail") if isinstance(response.data, dict) else None
-        message = str(detail) if detail else "The request could not be processed."
-        response.data = fhir_body(operation_outcome([Issue(message, (), code)]))
+        response.data = fhir_body(operation_outcome(error_issues(response.data, code)))
         return response
+
+
+def error_issues(data, code: str) -> list[Issue]:
+    """The issues of a DRF error body: its ``detail``, or one per message of a field-keyed
+    ``ValidationError`` (here only request headers, e.g. a malformed Idempotency-Key: the
+    Bundle's own problems are FHIRImportErrors with their FHIRPath)."""
+    if isinstance(data, dict) and data.get("detail"):
+        return [Issue(str(data["detail"]), (), code)]
+    if isinstance(data, dict) and data:
+        return [
+            Issue(f"{field}: {message}", (), code)
+            for field, messages in data.items()
+            for message in (messages if isinstance(messages, list) else [messages])
+        ]
+    return [Issue("The request could not be processed.", (), code)]
 
 
 FHIR_ERRORS = {
@@ -229,11 +245,20 @@ class FHIRImportView(FHIRAPIView):
             "element (expression)."
         ),
         request={FHIR_JSON: OpenApiTypes.OBJECT, "application/json": OpenApiTypes.OBJECT},
+        parameters=[IDEMPOTENCY_PARAMETER],
         responses={
             201: OpenApiResponse(
                 OpenApiTypes.OBJECT,
                 description="OperationOutcome naming the new intake and its safety decision; "
                 "Location: the intake.",
+            ),
+            200: OpenApiResponse(
+                OpenApiTypes.OBJECT,
+                description="Idempotent replay: the same OperationOutcome for the first intake.",
+            ),
+            409: OpenApiResponse(
+                OpenApiTypes.OBJECT,
+                description="OperationOutcome: Idempotency-Key reused with a different body.",
             ),
             400: OpenApiResponse(OpenApiTypes.OBJECT, description="OperationOutcome."),
             413: OpenApiResponse(OpenApiTypes.OBJECT, description="Body over 256 KiB."),
@@ -241,17 +266,19 @@ class FHIRImportView(FHIRAPIView):
         },
     )
     def post(self, request):
+        def submit():
+            return fhir_intake_submit(body=request.data, submitted_by=request.user).intake
+
         try:
-            submitted = fhir_intake_submit(body=request.data, submitted_by=request.user)
+            intake, created = submit_once(request, submit)
         except FHIRImportError as exc:
             log.info("fhir_import_rejected", issues=len(exc.issues))
             return Response(fhir_body(operation_outcome(exc.issues)), status=400)
-        intake = submitted.intake
         location = request.build_absolute_uri(reverse("intake-detail", args=[intake.pk]))
-        log.info("fhir_import_accepted", intake_id=str(intake.pk))
+        log.info("fhir_import_accepted", intake_id=str(intake.pk), replay=not created)
         return Response(
             fhir_body(created_outcome(intake, location)),
-            status=status.HTTP_201_CREATED,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
             headers={"Location": location},
         )
 

@@ -207,6 +207,19 @@ class TestIdempotency:
         assert response.status_code == 409
         assert Intake.objects.count() == 1
 
+    def test_a_rejected_body_does_not_use_up_its_key(self, cora_api):
+        bad = post(cora_api, with_patient(email="not-an-email"), HTTP_IDEMPOTENCY_KEY="k-3")
+        assert bad.status_code == 400
+        fixed = post(cora_api, intake_payload(), HTTP_IDEMPOTENCY_KEY="k-3")
+        assert fixed.status_code == 201 and Intake.objects.count() == 1
+
+    @pytest.mark.parametrize("key", ["", "k" * 256])
+    def test_a_malformed_key_is_a_field_level_400(self, cora_api, key):
+        response = post(cora_api, intake_payload(), HTTP_IDEMPOTENCY_KEY=key)
+        assert response.status_code == 400
+        assert response.json() == {"Idempotency-Key": ["Use 1 to 255 characters."]}
+        assert not Intake.objects.exists()
+
     def test_keys_belong_to_their_caller(self, cora_api, cleo_api):
         a = post(cora_api, intake_payload(), HTTP_IDEMPOTENCY_KEY="shared")
         b = post(cleo_api, intake_payload(), HTTP_IDEMPOTENCY_KEY="shared")

@@ -377,3 +377,72 @@ class TestWhoMayImport:
 
     def test_clinician_imports(self, import_bundle, cleo_api):
         created_intake(import_bundle(partner_bundle(), client=cleo_api))
+
+
+class TestIdempotency:
+    """The import takes the Idempotency-Key of POST /api/v1/intakes/: a partner retrying after
+    a timeout or a 503 gets the first intake back, not a second intake and review case."""
+
+    @staticmethod
+    def post(client, bundle, key):
+        return client.post(
+            IMPORT, data=json.dumps(bundle), content_type=FHIR_JSON, HTTP_IDEMPOTENCY_KEY=key
+        )
+
+    def test_a_replay_returns_the_first_intake_with_200(self, cora_api):
+        first = created_intake(self.post(cora_api, partner_bundle(), "fhir-1"))
+        again = self.post(cora_api, partner_bundle(), "fhir-1")
+        assert again.status_code == 200
+        assert again["Location"].endswith(f"/api/v1/intakes/{first.pk}/")
+        (created,) = [e for e in again.json()["extension"] if e["url"] == codes.EXT_INTAKE_CREATED]
+        assert {e["url"]: e for e in created["extension"]}["intake"]["valueId"] == str(first.pk)
+        assert Intake.objects.count() == 1
+
+    def test_the_same_key_with_another_bundle_is_a_409_outcome(self, cora_api):
+        created_intake(self.post(cora_api, partner_bundle(), "fhir-2"))
+        other = partner_bundle()
+        other["entry"][0]["resource"]["birthDate"] = "1980-05-02"
+        response = self.post(cora_api, other, "fhir-2")
+        assert response.status_code == 409
+        OperationOutcome.model_validate(response.json())
+        (issue,) = response.json()["issue"]
+        assert issue["code"] == "conflict" and "Idempotency-Key" in issue["diagnostics"]
+        assert Intake.objects.count() == 1
+
+    def test_keys_are_shared_with_the_json_api(self, cora_api):
+        response = cora_api.post(
+            "/api/v1/intakes/",
+            data=json.dumps(intake_payload()),
+            content_type="application/json",
+            HTTP_IDEMPOTENCY_KEY="either-way",
+        )
+        assert response.status_code == 201
+        assert self.post(cora_api, partner_bundle(), "either-way").status_code == 409
+        assert Intake.objects.count() == 1
+
+    def test_keys_belong_to_their_caller(self, cora_api, cleo_api):
+        a = created_intake(self.post(cora_api, partner_bundle(), "shared"))
+        b = created_intake(self.post(cleo_api, partner_bundle(), "shared"))
+        assert a.pk != b.pk
+
+    def test_a_rejected_bundle_does_not_use_up_its_key(self, cora_api):
+        broken = partner_bundle()
+        del broken["entry"][1]  # no consent
+        assert self.post(cora_api, broken, "fix-and-retry").status_code == 400
+        created_intake(self.post(cora_api, partner_bundle(), "fix-and-retry"))
+
+    def test_a_malformed_key_is_a_400_naming_the_header(self, cora_api):
+        response = self.post(cora_api, partner_bundle(), "k" * 256)
+        assert response.status_code == 400
+        OperationOutcome.model_validate(response.json())
+        (issue,) = response.json()["issue"]
+        assert issue["diagnostics"] == "Idempotency-Key: Use 1 to 255 characters."
+        assert not Intake.objects.exists()
+
+    def test_the_schema_documents_the_key(self):
+        from drf_spectacular.generators import SchemaGenerator
+
+        schema = SchemaGenerator().get_schema(request=None, public=True)
+        operation = schema["paths"]["/api/v1/fhir/"]["post"]
+        assert "Idempotency-Key" in [p["name"] for p in operation["parameters"]]
+        assert {"200", "201", "409"} <= set(operation["responses"])
