@@ -1,6 +1,7 @@
 """POST/GET /api/v1/intakes/ against the contract (shared/api/v1.md "Intakes")."""
 
 import json
+import threading
 from datetime import date, timedelta
 
 import pytest
@@ -225,6 +226,43 @@ class TestIdempotency:
         b = post(cleo_api, intake_payload(), HTTP_IDEMPOTENCY_KEY="shared")
         assert a.status_code == b.status_code == 201
         assert a.json()["id"] != b.json()["id"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_requests_with_one_key_at_the_same_instant_make_one_intake(cora, monkeypatch):
+    """Real concurrency on PostgreSQL: both requests find no stored key, wait for each other,
+    then submit. The key's unique constraint lets one commit; the other rolls back its intake
+    and answers with the winner's (intake/idempotency.py)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL (two connections inserting one key)")
+    from intake import api as intake_api
+    from tests.conftest import _token_client
+
+    barrier = threading.Barrier(2, timeout=10)
+    real_submit = intake_api.intake_submit
+
+    def submit_together(**kwargs):
+        barrier.wait()  # both requests are past the replay check
+        return real_submit(**kwargs)
+
+    monkeypatch.setattr(intake_api, "intake_submit", submit_together)
+    answers = []
+
+    def partner():
+        try:
+            response = post(_token_client(cora), intake_payload(), HTTP_IDEMPOTENCY_KEY="race")
+            answers.append((response.status_code, response.json()["id"]))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=partner) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(code for code, _ in answers) == [200, 201]
+    assert len({intake_id for _, intake_id in answers}) == 1
+    assert Intake.objects.count() == 1 and Patient.objects.count() == 1
 
 
 @pytest.mark.django_db
