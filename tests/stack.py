@@ -29,6 +29,32 @@ VENV_BIN = Path(sys.executable).parent
 WORKER_NICE = 10
 
 
+def worker_argv(
+    *, name: str, concurrency: int = 1, pool: str = "prefork", nice: int = 0, queue: str = ""
+) -> list[str]:
+    """The ``celery worker`` command line of the bench's stack and the pipeline tests."""
+    return [
+        *(["nice", "-n", str(nice)] if nice else []),
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "config",
+        "worker",
+        "--loglevel",
+        "INFO",
+        "--concurrency",
+        str(concurrency),
+        "--pool",
+        pool,
+        *(["-Q", queue] if queue else []),
+        "-n",
+        name,
+        "--without-gossip",
+        "--without-mingle",
+    ]
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -381,25 +407,7 @@ class Stack:
         self, concurrency=1, name="worker", pool="prefork", nice: int = WORKER_NICE
     ) -> Service:
         # As the Procfile runs it: below the web processes in the CPU scheduler's priority.
-        argv = [
-            *(["nice", "-n", str(nice)] if nice else []),
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "config",
-            "worker",
-            "--loglevel",
-            "INFO",
-            "--concurrency",
-            str(concurrency),
-            "--pool",
-            pool,
-            "-n",
-            f"{name}@%h",
-            "--without-gossip",
-            "--without-mingle",
-        ]
+        argv = worker_argv(name=f"{name}@%h", concurrency=concurrency, pool=pool, nice=nice)
         service = Service(name, argv, self.env, self.root)
         return self._start(service, lambda: " ready." in service.log())
 

@@ -9,7 +9,6 @@ import contextlib
 import os
 import signal
 import subprocess
-import sys
 import time
 import uuid
 from pathlib import Path
@@ -19,7 +18,7 @@ from django.conf import settings
 from django.db import connection
 
 from config.celery import app
-from tests.stack import descendants
+from tests.stack import descendants, worker_argv
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -58,26 +57,7 @@ class WorkerProcess:
         }
         self._log = open(self.log_path, "ab")  # noqa: SIM115 - closed in stop()
         self.proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "config",
-                "worker",
-                "--loglevel",
-                "INFO",
-                "--concurrency",
-                "1",
-                "--pool",
-                "prefork",
-                "-Q",
-                settings.CELERY_TASK_DEFAULT_QUEUE,
-                "-n",
-                self.name,
-                "--without-gossip",
-                "--without-mingle",
-            ],
+            worker_argv(name=self.name, queue=settings.CELERY_TASK_DEFAULT_QUEUE),
             cwd=ROOT,
             env=env,
             stdout=self._log,
