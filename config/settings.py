@@ -267,9 +267,9 @@ LOGIN_URL = "two_factor:login" if PRODUCTION else "admin:login"
 LOGIN_REDIRECT_URL = "admin:index"
 
 # Reverse proxies in front of gunicorn that append the client's address to X-Forwarded-For
-# (a TLS terminator or load balancer: 1). Rate limits (the API's throttles and the wizard's
-# per-address limit) key on the address that many hops from the end of the header; 0 ignores
-# the header, which a client can set to anything, and keys on REMOTE_ADDR.
+# (a TLS terminator or load balancer: 1). Rate limits (the API's throttles, the wizard's
+# per-address limit) and the staff login lockout key on the address that many hops from the end
+# of the header; 0 ignores the header, which a client can set to anything (ops/clients.py).
 NUM_PROXIES = env.int("NUM_PROXIES", default=0)
 
 REST_FRAMEWORK = {
@@ -320,6 +320,7 @@ SPECTACULAR_SETTINGS = {
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_CLIENT_IP_CALLABLE = "ops.clients.client_address"  # NUM_PROXIES, as the rate limits
 AXES_RESET_ON_SUCCESS = True
 # Anonymous posts to the patient web intake, per client address: "<count>/<n><s|m|h>".
 INTAKE_POST_RATE = env.str("INTAKE_POST_RATE", default="60/10m")

@@ -17,11 +17,11 @@ from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.crypto import salted_hmac
 from django.views.decorators.http import require_GET
-from rest_framework.throttling import BaseThrottle
 
 from intake import drafts
 from intake.extensions import CONFIRMATION_SECTIONS
 from intake.wizard import resume_link, resume_step, submitted_intake
+from ops.clients import client_address
 from screening.rules.safety import crisis_resources_for
 
 # Tappable links for the crisis resources of the safety block (keys: screening.rules.safety).
@@ -51,10 +51,10 @@ def post_rate() -> tuple[int, int]:
 
 
 def _client_key(request) -> str:
-    # The client's address as the API's throttles see it (DRF, ``settings.NUM_PROXIES``): behind
+    # The client's address as every per-client limit sees it (``settings.NUM_PROXIES``): behind
     # a proxy, REMOTE_ADDR is the proxy's and every patient would share one limit. An address
     # identifies a person: only a keyed digest of it reaches the cache.
-    address = BaseThrottle().get_ident(request) or "unknown"
+    address = client_address(request) or "unknown"
     return salted_hmac("intake.post-rate", address, algorithm="sha256").hexdigest()[:32]
 
 

@@ -167,6 +167,34 @@ class TestStaffLogin:
         assert response.status_code == 429  # locked out, even with the right password
         assert "_auth_user_id" not in client.session
 
+    def test_a_forged_forwarded_for_header_does_not_reset_the_count(self, cleo, settings):
+        """Without proxies (NUM_PROXIES 0) X-Forwarded-For is the caller's own to set; a new
+        value on every guess must not make a new (username, address) pair for axes."""
+        for n in range(settings.AXES_FAILURE_LIMIT):
+            Client(HTTP_X_FORWARDED_FOR=f"192.0.2.{n}").post(
+                "/admin/login/", {"username": "cleo", "password": "wrong"}
+            )
+        response = Client(HTTP_X_FORWARDED_FOR="192.0.2.99").post(
+            "/admin/login/?next=/admin/", {"username": "cleo", "password": "pw-cleo"}
+        )
+        assert response.status_code == 429
+
+    def test_behind_a_proxy_one_address_locked_out_is_not_everyone(self, cleo, settings):
+        """NUM_PROXIES 1: every login arrives from the proxy; someone guessing cleo's password
+        from one address must not lock cleo out at her own desk."""
+        settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 1}
+
+        def behind_proxy(address):
+            return Client(REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR=address)
+
+        guesser = behind_proxy("203.0.113.66")
+        for _ in range(settings.AXES_FAILURE_LIMIT):
+            guesser.post("/admin/login/", {"username": "cleo", "password": "wrong"})
+        right = {"username": "cleo", "password": "pw-cleo"}
+        assert guesser.post("/admin/login/?next=/admin/", right).status_code == 429
+        at_her_desk = behind_proxy("198.51.100.20")
+        assert at_her_desk.post("/admin/login/?next=/admin/", right).status_code == 302
+
     def test_demo_login_without_two_factor(self, client, cleo, settings):
         settings.PRODUCTION = False
         response = client.post(
