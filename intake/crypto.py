@@ -25,13 +25,17 @@ def normalise_external_id(value: str) -> str:
 NORMALISERS = {"email": normalise_email, "external_id": normalise_external_id}
 
 
+def keyed_digest(purpose: str, value: str) -> str:
+    """``HMAC-SHA256(BLIND_INDEX_KEY, purpose + ":" + value)`` as hex, ``value`` as given."""
+    message = f"{purpose}:{value}".encode()
+    return hmac.new(settings.BLIND_INDEX_KEY.encode(), message, hashlib.sha256).hexdigest()
+
+
 def blind_index(purpose: str, value: str | None) -> str | None:
     """The hex digest indexing ``value`` for ``purpose`` (``email`` or ``external_id``)."""
     if value is None or not str(value).strip():
         return None
-    normalised = NORMALISERS[purpose](str(value))
-    message = f"{purpose}:{normalised}".encode()
-    return hmac.new(settings.BLIND_INDEX_KEY.encode(), message, hashlib.sha256).hexdigest()
+    return keyed_digest(purpose, NORMALISERS[purpose](str(value)))
 
 
 class EncryptedNoteField(EncryptedTextField):

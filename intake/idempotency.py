@@ -4,7 +4,8 @@ again with the same Idempotency-Key"): ``POST /api/v1/intakes/`` and the FHIR im
 
 A partner that timed out, or got a 503 while the database was unreachable, retries with the same
 key and body and gets the first intake back (200), never a second intake and a second review
-case. The key belongs to the caller; the same key with a different body is a 409.
+case. The key belongs to the caller; the same key with a different body is a 409. Keys are
+stored as keyed digests (:func:`key_digest`): a partner may build them from its record numbers.
 """
 
 import hashlib
@@ -16,6 +17,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import exceptions
 
+from intake.crypto import keyed_digest
 from intake.models import IdempotencyKey, Intake
 from ops.queries import any_match
 
@@ -37,6 +39,12 @@ class IdempotencyConflict(exceptions.APIException):
     default_code = "idempotency_conflict"
 
 
+def key_digest(key: str) -> str:
+    """What is stored of an Idempotency-Key: its HMAC under the blind-index key, so equal keys
+    still find each other and the column holds nothing a partner put in the header."""
+    return keyed_digest("idempotency-key", key)
+
+
 def body_digest(data) -> str:
     return hashlib.sha256(
         json.dumps(data, sort_keys=True, separators=(",", ":"), default=str).encode()
@@ -56,7 +64,7 @@ def submit_once(request, submit: Callable[[], Intake]) -> tuple[Intake, bool]:
         return submit(), True
     if not 1 <= len(key) <= 255:
         raise exceptions.ValidationError({IDEMPOTENCY_HEADER: ["Use 1 to 255 characters."]})
-    digest = body_digest(request.data)
+    key, digest = key_digest(key), body_digest(request.data)
     if previous := _previous(request.user, key, digest):
         return previous, False
     try:

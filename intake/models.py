@@ -288,10 +288,15 @@ class Amendment(models.Model):
 
 
 class IdempotencyKey(models.Model):
-    """``Idempotency-Key`` of an API submission: same caller + key + body returns the intake."""
+    """``Idempotency-Key`` of an API submission: same caller + key + body returns the intake.
+
+    The key is stored as a keyed digest (intake.idempotency.key_digest), not as sent: a partner
+    may build its keys from its own record numbers, and those identify a patient."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    key = models.CharField(max_length=255)
+    key = models.CharField(
+        max_length=255, help_text="HMAC-SHA256 of the Idempotency-Key header (hex), not the key"
+    )
     body_sha256 = models.CharField(max_length=64)
     intake = models.ForeignKey(Intake, on_delete=models.CASCADE, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)

@@ -221,6 +221,32 @@ class TestIdempotency:
         assert response.json() == {"Idempotency-Key": ["Use 1 to 255 characters."]}
         assert not Intake.objects.exists()
 
+    def test_the_key_is_stored_as_a_keyed_digest_only(self, cora_api):
+        """Partners may build keys from their record numbers: the column holds an HMAC."""
+        from intake.idempotency import key_digest
+
+        post(cora_api, intake_payload(), HTTP_IDEMPOTENCY_KEY="MRN-00042/2026-12-01")
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT key FROM intake_idempotencykey")
+            (stored,) = cursor.fetchone()
+        assert "MRN-00042" not in stored
+        assert stored == key_digest("MRN-00042/2026-12-01") != key_digest("MRN-00042/2026-12-02")
+
+    def test_keys_stored_before_the_digest_still_replay_after_the_migration(self, cora_api):
+        from importlib import import_module
+
+        from django.apps import apps
+
+        from intake.models import IdempotencyKey
+
+        first = post(cora_api, intake_payload(), HTTP_IDEMPOTENCY_KEY="old-style")
+        IdempotencyKey.objects.update(key="old-style")  # as stored before migration 0004
+        migration = import_module("intake.migrations.0004_idempotency_key_digest")
+        migration.digest_stored_keys(apps, None)
+        again = post(cora_api, intake_payload(), HTTP_IDEMPOTENCY_KEY="old-style")
+        assert again.status_code == 200 and again.json()["id"] == first.json()["id"]
+        assert Intake.objects.count() == 1
+
     def test_keys_belong_to_their_caller(self, cora_api, cleo_api):
         a = post(cora_api, intake_payload(), HTTP_IDEMPOTENCY_KEY="shared")
         b = post(cleo_api, intake_payload(), HTTP_IDEMPOTENCY_KEY="shared")
