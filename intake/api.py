@@ -326,6 +326,11 @@ class MedicationSchema(serializers.Serializer):
     role = serializers.ChoiceField(choices=["antidepressant", "augmentation"])
     min_adequate_daily_dose_mg = serializers.FloatField(allow_null=True)
     aliases = serializers.ListField(child=serializers.CharField())
+    agent = serializers.CharField(
+        help_text="The drug, when trials are counted: this key, or the drug this entry is "
+        'another formulation of ("paroxetine" for paroxetine_cr). Courses of one agent are '
+        "one failed agent (a second course is dose optimisation)."
+    )
 
     def get_fields(self):  # "class" is a Python keyword
         fields = super().get_fields()

@@ -8,7 +8,8 @@ Sources
   COMPASS COMP006 trial-specific form [verified against that transcription only]. Every row of
   the §3 table is its own entry; the combined row "Doxepin / trimipramine / amoxapine /
   maprotiline — 150" is split into four entries, and paroxetine CR (minimum 25) is separate
-  from paroxetine (20).
+  from paroxetine (20) for its minimum, but the same agent when trials are counted (§1.2:
+  ``formulation_of``).
 * Augmentation agents: clinical.md §3.1. They have no minimum adequate dose (they are recorded
   for staging, never counted as antidepressant trials), so ``min_adequate_daily_dose_mg`` is
   None and ``usual_dose`` carries §3.1's "usual adjunctive dose" text.
@@ -72,6 +73,10 @@ class Medication:
     dose_unit: str = "mg/day"
     usual_dose: str | None = None
     note: str | None = None
+    #: The catalogue key of the drug this entry is another formulation of (paroxetine CR is
+    #: paroxetine): courses of either are one agent when trials are counted (clinical.md §1.2
+    #: "Different drugs": a second course of the same drug is the same agent).
+    formulation_of: str | None = None
 
     def __post_init__(self) -> None:
         if self.role == ANTIDEPRESSANT:
@@ -88,6 +93,11 @@ class Medication:
                 raise ValueError(f"{self.key}: augmentation agents have no minimum dose")
         else:
             raise ValueError(f"{self.key}: unknown role {self.role!r}")
+
+    @property
+    def agent(self) -> str:
+        """The drug, for counting distinct agents: ``formulation_of`` or this entry's key."""
+        return self.formulation_of or self.key
 
     @property
     def is_antidepressant(self) -> bool:
@@ -107,6 +117,7 @@ class Medication:
             "aliases": list(self.aliases),
             "role": self.role,
             # Additions to the v1 contract's medication shape:
+            "agent": self.agent,
             "max_plausible_daily_dose_mg": self.max_plausible_daily_dose_mg,
             "dose_unit": self.dose_unit,
             "usual_dose": self.usual_dose,
@@ -165,7 +176,17 @@ _CATALOGUE: tuple[Medication, ...] = (
     _antidepressant("fluoxetine", "Fluoxetine", "ssri", 20, 80, "Prozac", "Sarafem"),
     _antidepressant("sertraline", "Sertraline", "ssri", 50, 200, "Zoloft"),
     _antidepressant("paroxetine", "Paroxetine", "ssri", 20, 60, "Paxil", "Pexeva"),
-    _antidepressant("paroxetine_cr", "Paroxetine CR", "ssri", 25, 75, "Paxil CR", "Paroxetine ER"),
+    _antidepressant(
+        "paroxetine_cr",
+        "Paroxetine CR",
+        "ssri",
+        25,
+        75,
+        "Paxil CR",
+        "Paroxetine ER",
+        formulation_of="paroxetine",
+        note="Counted as paroxetine (one agent); its own minimum of 25 mg/day.",
+    ),
     _antidepressant(
         "citalopram",
         "Citalopram",
@@ -377,6 +398,14 @@ _CATALOGUE: tuple[Medication, ...] = (
 
 #: Every medication by catalogue key, in the order of clinical.md §3 then §3.1.
 MEDICATIONS: dict[str, Medication] = {medication.key: medication for medication in _CATALOGUE}
+
+for _medication in _CATALOGUE:  # a formulation names a drug of the same role and class
+    _drug = MEDICATIONS.get(_medication.formulation_of or _medication.key)
+    if _drug is None or (_drug.role, _drug.drug_class) != (
+        _medication.role,
+        _medication.drug_class,
+    ):
+        raise ValueError(f"{_medication.key}: formulation_of names no drug of its class")
 
 
 class UnknownMedication(LookupError):

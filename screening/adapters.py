@@ -14,7 +14,7 @@ def medication_trial(row) -> MedicationTrial:
     med = MEDICATIONS[row.medication]
     return MedicationTrial(
         index=row.position,
-        agent=med.key,
+        agent=med.agent,
         name=med.name,
         drug_class=med.drug_class,
         role=med.role,
@@ -24,6 +24,7 @@ def medication_trial(row) -> MedicationTrial:
         adherence=row.adherence,
         outcome=row.outcome,
         current_episode=row.current_episode,
+        formulation=med.key if med.key != med.agent else None,
     )
 
 

@@ -195,7 +195,7 @@ def describe_trial(trial: MedicationTrial) -> str:
     adherence = ADHERENCE_WORDS.get(trial.adherence, trial.adherence)
     outcome = OUTCOME_WORDS.get(trial.outcome, trial.outcome)
     return (
-        f"{trial.agent} {format_amount(trial.max_daily_dose_mg)} mg/day for "
+        f"{trial.formulation or trial.agent} {format_amount(trial.max_daily_dose_mg)} mg/day for "
         f"{format_weeks(trial.weeks_at_max_dose)}, {adherence}: {outcome}"
     )
 

@@ -43,7 +43,9 @@ def _frozen_mapping(value: Mapping[str, Any]) -> Mapping[str, Any]:
 @dataclass(frozen=True, slots=True)
 class MedicationTrial:
     index: int  # position in treatment_history.medication_trials as submitted
-    agent: str  # catalogue key, e.g. "sertraline"
+    # the drug, for counting distinct agents (clinical.md §1.2): the catalogue key, e.g.
+    # "sertraline", or the drug a formulation belongs to ("paroxetine" for paroxetine CR)
+    agent: str
     name: str  # display name, e.g. "Sertraline"
     # "ssri"|"snri"|"tca"|"maoi"|"other" for antidepressants; for augmentation agents e.g.
     # "lithium"|"antipsychotic"|"thyroid"|"nmda_antagonist"
@@ -57,6 +59,7 @@ class MedicationTrial:
     # too_early_to_tell
     outcome: str
     current_episode: bool = True
+    formulation: str | None = None  # catalogue key when not the agent's own ("paroxetine_cr")
 
 
 @dataclass(frozen=True, slots=True)

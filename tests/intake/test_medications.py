@@ -281,6 +281,17 @@ def test_augmentation_to_dict():
     assert data["min_adequate_daily_dose_mg"] is None
 
 
+def test_paroxetine_cr_is_paroxetine_with_its_own_minimum():
+    """clinical.md §3 "Paroxetine | 20 (CR 25)": one drug, two minimums; §1.2: a second
+    course of the same drug is the same agent."""
+    ir, cr = MEDICATIONS["paroxetine"], MEDICATIONS["paroxetine_cr"]
+    assert (ir.agent, cr.agent) == ("paroxetine", "paroxetine")
+    assert (ir.min_adequate_daily_dose_mg, cr.min_adequate_daily_dose_mg) == (20, 25)
+    assert cr.to_dict()["agent"] == "paroxetine"
+    others = [m for m in MEDICATIONS.values() if m.key not in ("paroxetine", "paroxetine_cr")]
+    assert all(m.agent == m.key for m in others)  # every other entry is a drug of its own
+
+
 def test_catalogue_rejects_inconsistent_rows():
     with pytest.raises(ValueError, match="minimum dose"):
         Medication(

@@ -44,6 +44,24 @@ class TestScreeningRun:
         intake.refresh_from_db()
         assert intake.status == "screened"
 
+    def test_paroxetine_then_paroxetine_cr_is_one_agent_not_trd(self, submitted):
+        """clinical.md §1.2: a second course of the same drug (here its CR formulation) is the
+        same agent, so two adequate failed paroxetine courses are one failed agent: no TRD."""
+        course = {"adherence": "all", "outcome": "no_response", "current_episode": True}
+        payload = intake_payload()
+        payload["treatment_history"]["medication_trials"] = [
+            {"medication": "paroxetine", "max_daily_dose_mg": 20, "weeks_at_max_dose": 8, **course},
+            {"medication": "Paxil CR", "max_daily_dose_mg": 37.5, "weeks_at_max_dose": 8, **course},
+        ]
+        intake = submitted(payload)
+        trd = ScreeningRun.objects.get(intake=intake).result["trd"]
+        assert trd["adequate_failed_trials"] == 1 and trd["meets_trd_definition"] is False
+        assert trd["failed_trials"] == [0, 1]
+        assert trd["mgh_s"]["total"] == 4.5  # 1 agent + 0.5 dose optimisation + 3 for the ECT
+        assert [t["agent"] for t in trd["trials"]] == ["paroxetine", "paroxetine"]
+        assert trd["trials"][1]["description"].startswith("paroxetine_cr 37.5 mg/day")
+        assert not Flag.objects.filter(intake=intake, code="possible_trd").exists()
+
     def test_running_again_changes_nothing(self, submitted):
         intake = submitted()
         first = ScreeningRun.objects.get(intake=intake)
