@@ -8,9 +8,11 @@ answers, treatment history or screening results.
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django_filters import rest_framework as filters
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiResponse,
     extend_schema,
+    extend_schema_field,
     extend_schema_view,
     inline_serializer,
 )
@@ -186,9 +188,22 @@ IntakeDetailSchema = inline_serializer(
 # --- Filters ----------------------------------------------------------------------------------
 
 
+@extend_schema_field(OpenApiTypes.BOOL)
+class StrictBooleanFilter(filters.TypedChoiceFilter):
+    """true or false, and a 400 for anything else (django-filter's BooleanFilter ignores a
+    value it cannot read: ``?urgent=yes`` would list every intake)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(
+            choices=[("true", "true"), ("false", "false")],
+            coerce=lambda value: value == "true",
+            **kwargs,
+        )
+
+
 class IntakeFilter(filters.FilterSet):
     status = filters.ChoiceFilter(choices=IntakeStatus.choices)
-    urgent = filters.BooleanFilter()
+    urgent = StrictBooleanFilter()
     submitted_after = filters.IsoDateTimeFilter(field_name="submitted_at", lookup_expr="gte")
     flag = filters.CharFilter(method="filter_flag", help_text="A flag code (clinicians only).")
 

@@ -16,7 +16,6 @@ from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
     extend_schema,
-    extend_schema_field,
     extend_schema_view,
 )
 from rest_framework import mixins, serializers, status, viewsets
@@ -25,7 +24,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from intake.api import ERROR_RESPONSES
+from intake.api import ERROR_RESPONSES, StrictBooleanFilter
 from intake.geography import US_STATES
 from intake.parsers import LimitedJSONParser
 from intake.permissions import HasPermissions
@@ -83,19 +82,6 @@ class ProviderPermissions(HasPermissions):
         "destroy": ("referrals.delete_provider",),
     }
     default = ("referrals.change_provider",)
-
-
-@extend_schema_field(OpenApiTypes.BOOL)
-class StrictBooleanFilter(filters.TypedChoiceFilter):
-    """true or false, and a 400 for anything else (django-filter's BooleanFilter ignores a
-    value it cannot read)."""
-
-    def __init__(self, **kwargs):
-        super().__init__(
-            choices=[("true", "true"), ("false", "false")],
-            coerce=lambda value: value == "true",
-            **kwargs,
-        )
 
 
 class ProviderFilter(filters.FilterSet):

@@ -335,6 +335,16 @@ class TestReadAndRoles:
         assert [r["id"] for r in body["results"]] == [urgent_id, *reversed(ids)]
         urgent = cora_api.get(URL, {"urgent": "true"}).json()
         assert [r["id"] for r in urgent["results"]] == [urgent_id]
+        not_urgent = cora_api.get(URL, {"urgent": "false"}).json()
+        assert [r["id"] for r in not_urgent["results"]] == list(reversed(ids))
+
+    @pytest.mark.parametrize("value", ["yes", "1", "TRUE"])
+    def test_an_unreadable_urgent_filter_is_a_400_not_every_intake(self, cora_api, value):
+        post(cora_api, intake_payload())
+        response = cora_api.get(URL, {"urgent": value})
+        assert response.status_code == 400
+        assert list(response.json()) == ["urgent"]
+        assert cora_api.get(URL, {"urgent": ""}).json()["count"] == 1  # empty: no filter
 
     def test_flag_filter_is_for_clinicians(self, cora_api, cleo_api):
         post(cora_api, urgent_payload())  # the suicide_risk flag is written with the intake
