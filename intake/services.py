@@ -23,7 +23,6 @@ from intake.models import (
     PsychotherapyTrial,
 )
 from intake.signals import intake_submitted
-from ops.queries import any_match
 from screening.rules.safety import assess_safety
 
 CONTACT_FIELDS = ("given_name", "family_name", "email", "phone", "postal_code", "external_id")
@@ -35,15 +34,29 @@ class SubmittedIntake:
     safety: dict
 
 
+#: Candidates read for one identifier; more than a handful would be a data problem anyway.
+MAX_CANDIDATES = 20
+
+
 def _find_patient(p: dict) -> Patient | None:
+    """The known patient a submission is about: the same external id (else the same email),
+    and the same birth date. External ids are the partners' own record numbers, and two
+    systems may well both have an ``MRN-00042``: on the identifier alone, one partner's
+    submission would overwrite another's patient (name, contact details, insurance) and merge
+    two people's score trends. A different birth date makes a new record instead (at worst
+    one person in two records, which a clinician can see, never two people in one)."""
     if p.get("external_id"):
-        return any_match(
-            Patient.objects.filter(external_id_index=blind_index("external_id", p["external_id"]))
+        candidates = Patient.objects.filter(
+            external_id_index=blind_index("external_id", p["external_id"])
         )
-    if p.get("email"):
-        for candidate in Patient.objects.filter(email_index=blind_index("email", p["email"])):
-            if candidate.birth_date == p["birth_date"]:
-                return candidate
+    elif p.get("email"):
+        candidates = Patient.objects.filter(email_index=blind_index("email", p["email"]))
+    else:
+        return None
+    # Birth dates are encrypted at rest: compared here, not in SQL.
+    for candidate in candidates.order_by()[:MAX_CANDIDATES]:
+        if candidate.birth_date == p["birth_date"]:
+            return candidate
     return None
 
 

@@ -62,6 +62,23 @@ class TestSubmit:
         assert Patient.objects.count() == 1
         assert Patient.objects.get().phone == "+1 212 555 0199"
 
+    def test_another_person_with_the_same_external_id_is_another_patient(self, cora_api, cleo_api):
+        """Two partner systems may both have an MRN-00042: a different birth date means a
+        different person, whose submission must not overwrite the first one's record."""
+        first = post(cora_api, intake_payload()).json()["id"]
+        other = with_patient(given_name="Bea", family_name="Okoro", birth_date="1990-07-01")
+        second = post(cora_api, other).json()["id"]
+        assert Patient.objects.count() == 2
+        first_patient = cleo_api.get(f"{URL}{first}/").json()["patient"]
+        assert (first_patient["given_name"], first_patient["birth_date"]) == ("Ada", "1986-03-14")
+        second_patient = Intake.objects.get(pk=second).patient
+        assert (second_patient.given_name, second_patient.external_id) == ("Bea", "MRN-00042")
+
+    def test_the_same_person_from_another_caller_is_found_again(self, cora_api, cleo_api):
+        post(cora_api, intake_payload())
+        post(cleo_api, intake_payload())
+        assert Patient.objects.count() == 1 and Intake.objects.count() == 2
+
 
 @pytest.mark.django_db
 class TestBadInput:

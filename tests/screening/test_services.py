@@ -139,7 +139,8 @@ class TestScreeningRun:
             for table in ("intake_patient", "screening_screeningrun", "screening_case")
             if any(f'FROM "{table}"' in sql for sql in lookups)
         } == {"intake_patient", "screening_screeningrun", "screening_case"}
-        assert all("ORDER BY" not in sql and "LIMIT 1" in sql for sql in lookups), lookups
+        # LIMIT 1, or a few for the patient (its candidates' birth dates are compared in Python)
+        assert all("ORDER BY" not in sql and " LIMIT " in sql for sql in lookups), lookups
         assert ScreeningRun.objects.get(intake=intake).status == RunStatus.COMPLETE
 
     def test_api_detail_carries_the_screening_block(self, submitted, cleo_api):
