@@ -52,14 +52,16 @@ class EncryptedNoteField(EncryptedTextField):
         return "" if value is None else super().from_db_value(value, expression, connection)
 
 
-def encrypt_existing(app_label: str, model_name: str, *fields: str):
-    """A RunPython step for a migration that turned plain columns into encrypted ones: rows
-    written before it still hold plaintext (read back as is); saving them again encrypts."""
+def rewrite_existing(app_label: str, model_name: str, *fields: str, change=None):
+    """A RunPython step that saves ``fields`` of every row again, in batches, after
+    ``change(row)`` when one is given (a data migration of existing values)."""
 
     def forwards(apps, schema_editor):
         model = apps.get_model(app_label, model_name)
         batch = []
         for row in model.objects.only("pk", *fields).iterator(chunk_size=500):
+            if change is not None:
+                change(row)
             batch.append(row)
             if len(batch) == 500:
                 model.objects.bulk_update(batch, fields)
@@ -68,3 +70,9 @@ def encrypt_existing(app_label: str, model_name: str, *fields: str):
             model.objects.bulk_update(batch, fields)
 
     return forwards
+
+
+def encrypt_existing(app_label: str, model_name: str, *fields: str):
+    """A RunPython step for a migration that turned plain columns into encrypted ones: rows
+    written before it still hold plaintext (read back as is); saving them again encrypts."""
+    return rewrite_existing(app_label, model_name, *fields)

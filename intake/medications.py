@@ -399,13 +399,16 @@ _CATALOGUE: tuple[Medication, ...] = (
 #: Every medication by catalogue key, in the order of clinical.md §3 then §3.1.
 MEDICATIONS: dict[str, Medication] = {medication.key: medication for medication in _CATALOGUE}
 
-for _medication in _CATALOGUE:  # a formulation names a drug of the same role and class
-    _drug = MEDICATIONS.get(_medication.formulation_of or _medication.key)
-    if _drug is None or (_drug.role, _drug.drug_class) != (
-        _medication.role,
-        _medication.drug_class,
-    ):
-        raise ValueError(f"{_medication.key}: formulation_of names no drug of its class")
+
+def _check_formulations() -> None:
+    """A formulation names a drug of the catalogue with the same role and class."""
+    for medication in _CATALOGUE:
+        drug = MEDICATIONS.get(medication.agent)
+        if drug is None or (drug.role, drug.drug_class) != (medication.role, medication.drug_class):
+            raise ValueError(f"{medication.key}: formulation_of names no drug of its class")
+
+
+_check_formulations()
 
 
 class UnknownMedication(LookupError):

@@ -2,21 +2,16 @@
 
 from django.db import migrations, models
 
-from intake.crypto import keyed_digest
+from intake.crypto import keyed_digest, rewrite_existing
 
 
-def digest_stored_keys(apps, schema_editor):
-    """Keys stored before this migration hold the header as sent: replace each by its digest
-    (intake.idempotency.key_digest), so replays of those keys still find their intake."""
-    model = apps.get_model("intake", "IdempotencyKey")
-    batch = []
-    for row in model.objects.only("pk", "key").iterator(chunk_size=1000):
-        row.key = keyed_digest("idempotency-key", row.key)
-        batch.append(row)
-        if len(batch) == 1000:
-            model.objects.bulk_update(batch, ["key"])
-            batch = []
-    model.objects.bulk_update(batch, ["key"])
+def digest_key(row):
+    row.key = keyed_digest("idempotency-key", row.key)
+
+
+#: Keys stored before this migration hold the header as sent: each becomes its digest
+#: (intake.idempotency.key_digest), so replays of those keys still find their intake.
+digest_stored_keys = rewrite_existing("intake", "IdempotencyKey", "key", change=digest_key)
 
 
 class Migration(migrations.Migration):
