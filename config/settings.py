@@ -279,6 +279,9 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # One JSON parser for every body: 415 for another Content-Type, 413 over 256 KiB, 400 for
+    # JSON nested too deeply or holding text that is not Unicode (ops/parsers.py).
+    "DEFAULT_PARSER_CLASSES": ["ops.parsers.JSONBodyParser"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],

@@ -8,11 +8,9 @@ answers, treatment history or screening results.
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django_filters import rest_framework as filters
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiResponse,
     extend_schema,
-    extend_schema_field,
     extend_schema_view,
     inline_serializer,
 )
@@ -26,13 +24,13 @@ from intake.extensions import DETAIL_SECTIONS, LIST_FILTERS
 from intake.idempotency import IDEMPOTENCY_PARAMETER, submit_once
 from intake.medications import MEDICATIONS
 from intake.models import Intake, IntakeStatus
-from intake.parsers import LimitedJSONParser
 from intake.permissions import IntakePermissions, can_see_answers
 from intake.questionnaires import INSTRUMENTS
 from intake.selectors import intakes_visible_to
 from intake.serializers import IntakeSubmissionSerializer
 from intake.services import intake_submit
 from ops.audit import record_access
+from ops.filters import StrictBooleanFilter, StrictFilterSet, UTCDateTimeFilter
 
 ERROR_RESPONSES = {
     400: OpenApiResponse(description="Invalid input: an object keyed by field path."),
@@ -188,23 +186,14 @@ IntakeDetailSchema = inline_serializer(
 # --- Filters ----------------------------------------------------------------------------------
 
 
-@extend_schema_field(OpenApiTypes.BOOL)
-class StrictBooleanFilter(filters.TypedChoiceFilter):
-    """true or false, and a 400 for anything else (django-filter's BooleanFilter ignores a
-    value it cannot read: ``?urgent=yes`` would list every intake)."""
-
-    def __init__(self, **kwargs):
-        super().__init__(
-            choices=[("true", "true"), ("false", "false")],
-            coerce=lambda value: value == "true",
-            **kwargs,
-        )
-
-
-class IntakeFilter(filters.FilterSet):
+class IntakeFilter(StrictFilterSet):
     status = filters.ChoiceFilter(choices=IntakeStatus.choices)
     urgent = StrictBooleanFilter()
-    submitted_after = filters.IsoDateTimeFilter(field_name="submitted_at", lookup_expr="gte")
+    submitted_after = UTCDateTimeFilter(
+        field_name="submitted_at",
+        lookup_expr="gte",
+        help_text="ISO 8601 date-time (no offset: UTC; offsets up to ±15:59).",
+    )
     flag = filters.CharFilter(method="filter_flag", help_text="A flag code (clinicians only).")
 
     class Meta:
@@ -257,7 +246,6 @@ class IntakeViewSet(
     viewsets.GenericViewSet,
 ):
     permission_classes = [IntakePermissions]
-    parser_classes = [LimitedJSONParser]
     filterset_class = IntakeFilter
     serializer_class = IntakeListItemSerializer
     lookup_value_regex = "[0-9a-f-]{36}"

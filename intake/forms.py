@@ -28,6 +28,7 @@ from decimal import Decimal
 from django import forms
 from django.core.exceptions import ValidationError
 
+from intake import privacy_notice
 from intake.answer_validation import (
     NON_FIELD_ERRORS,
     REQUIRED_INSTRUMENTS,
@@ -61,7 +62,7 @@ from intake.serializers import (
     TreatmentHistorySerializer,
 )
 
-PRIVACY_NOTICE_VERSION = "2026-01"
+PRIVACY_NOTICE_VERSION = privacy_notice.CURRENT_VERSION
 
 NOT_GIVEN = "Not answered"
 

@@ -6,6 +6,7 @@ rejected at every level, so a misspelt field never passes silently. Messages nev
 patient's personal data back.
 """
 
+import copy
 import re
 from collections.abc import Mapping
 from datetime import date
@@ -13,6 +14,7 @@ from datetime import date
 from django.utils import timezone
 from rest_framework import serializers
 
+from intake import privacy_notice
 from intake.answer_validation import validate_answers
 from intake.geography import US_STATES, zip_state
 from intake.medications import UnknownMedication, resolve_medication
@@ -39,6 +41,19 @@ def age_on(born: date, day: date) -> int:
     return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
 
 
+class JSONBooleanField(serializers.BooleanField):
+    """A JSON ``true`` or ``false`` only: DRF's BooleanField also takes ``"true"``, ``1`` and
+    ``"yes"``, which a body the contract calls JSON never needs (``"false"`` for a consent is a
+    partner's bug that must not pass as an answer)."""
+
+    default_error_messages = {"invalid": "Must be a JSON boolean: true or false."}
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool):
+            return data
+        self.fail("invalid")
+
+
 class StrictSerializer(serializers.Serializer):
     """Rejects keys it does not declare, beside its fields' own errors."""
 
@@ -58,7 +73,17 @@ class StrictSerializer(serializers.Serializer):
 
 
 class IndexedListSerializer(serializers.ListSerializer):
-    """List errors keyed by item index (``{"1": {...}}``) instead of a list with blanks."""
+    """List errors keyed by item index (``{"1": {...}}``) instead of a list with blanks.
+
+    Each item is validated whole, even in a partial update (``PATCH``): a list is replaced
+    whole, so an item missing a required field is a 400, never a half-validated dict that a
+    ``validate_*`` method then indexes (DRF skips required fields anywhere under a partial
+    root)."""
+
+    def run_child_validation(self, data):
+        whole = copy.deepcopy(self.child)  # unbound: its own root, so never partial
+        whole._context = self.context
+        return whole.run_validation(data)
 
     def to_internal_value(self, data):
         try:
@@ -91,7 +116,7 @@ class InsuranceSerializer(StrictSerializer):
         allow_blank=True,
         error_messages={"invalid": "Use the payer's lower-case slug, e.g. 'aetna'."},
     )
-    self_pay = serializers.BooleanField(required=False, default=False)
+    self_pay = JSONBooleanField(required=False, default=False)
 
 
 class PatientSerializer(StrictSerializer):
@@ -156,12 +181,26 @@ class PatientSerializer(StrictSerializer):
 
 
 class ConsentSerializer(StrictSerializer):
-    screening = serializers.BooleanField()
-    privacy_notice_version = serializers.CharField(max_length=32)
+    screening = JSONBooleanField()
+    privacy_notice_version = serializers.CharField(
+        max_length=32,
+        help_text="A published version of the privacy notice: "
+        + ", ".join(privacy_notice.PUBLISHED_VERSIONS)
+        + ".",
+    )
 
     def validate_screening(self, value):
         if value is not True:
             raise serializers.ValidationError("Consent to screening is required to submit.")
+        return value
+
+    def validate_privacy_notice_version(self, value):
+        if value not in privacy_notice.PUBLISHED_VERSIONS:
+            raise serializers.ValidationError(
+                "Not a published privacy notice version. Published: "
+                + ", ".join(privacy_notice.PUBLISHED_VERSIONS)
+                + "."
+            )
         return value
 
 
@@ -175,7 +214,7 @@ class MedicationTrialSerializer(StrictSerializer):
     )
     adherence = serializers.ChoiceField(choices=Adherence.values)
     outcome = serializers.ChoiceField(choices=TrialOutcome.values)
-    current_episode = serializers.BooleanField(required=False, default=True)
+    current_episode = JSONBooleanField(required=False, default=True)
 
     class Meta:
         list_serializer_class = IndexedListSerializer
@@ -222,7 +261,7 @@ class NeuromodulationSerializer(StrictSerializer):
         min_value=0, max_value=1000, required=False, allow_null=True
     )
     outcome = serializers.ChoiceField(choices=TrialOutcome.values)
-    current_episode = serializers.BooleanField(required=False, default=True)
+    current_episode = JSONBooleanField(required=False, default=True)
 
     class Meta:
         list_serializer_class = IndexedListSerializer
@@ -241,7 +280,7 @@ class TreatmentHistorySerializer(StrictSerializer):
     current_episode_months = serializers.IntegerField(
         min_value=0, max_value=1200, required=False, allow_null=True
     )
-    psychotic_features = serializers.BooleanField(required=False, default=False)
+    psychotic_features = JSONBooleanField(required=False, default=False)
     medication_trials = MedicationTrialSerializer(many=True, required=False, max_length=60)
     psychotherapy_trials = PsychotherapyTrialSerializer(many=True, required=False, max_length=60)
     neuromodulation = NeuromodulationSerializer(many=True, required=False, max_length=60)

@@ -24,15 +24,19 @@ from fhir.resources.R4B.coding import Coding
 from fhir.resources.R4B.extension import Extension
 from fhir.resources.R4B.operationoutcome import OperationOutcome, OperationOutcomeIssue
 from rest_framework import exceptions, status
-from rest_framework.negotiation import BaseContentNegotiation
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from intake.idempotency import IDEMPOTENCY_PARAMETER, IdempotencyConflict, submit_once
+from intake.idempotency import (
+    IDEMPOTENCY_HEADER,
+    IDEMPOTENCY_PARAMETER,
+    IdempotencyConflict,
+    submit_once,
+)
 from intake.models import Intake
-from intake.parsers import LimitedJSONParser, RequestTooLarge
 from intake.permissions import HasPermissions
 from intake.questionnaires import INSTRUMENTS
 from intake.selectors import intakes_visible_to
@@ -41,6 +45,7 @@ from interop.fhir_export import intake_bundle, prefetch_for_export
 from interop.fhir_import import FHIRImportError, Issue, fhir_intake_submit, operation_outcome
 from interop.questionnaire import instrument_questionnaire
 from ops.audit import record_access
+from ops.parsers import FHIRJSONParser, JSONBodyParser, RequestTooLarge
 
 log = structlog.get_logger(__name__)
 
@@ -56,11 +61,10 @@ class FHIRJSONRenderer(JSONRenderer):
     format = "fhir"
 
 
-class AlwaysFHIR(BaseContentNegotiation):
-    """FHIR JSON whatever the Accept header says (a FHIR server's usual behaviour)."""
-
-    def select_parser(self, request, parsers):
-        return parsers[0] if parsers else None
+class AlwaysFHIR(DefaultContentNegotiation):
+    """FHIR JSON whatever the Accept header says (a FHIR server's usual behaviour); a body is
+    read by the parser of its Content-Type (application/fhir+json or application/json; any other
+    is a 415 OperationOutcome)."""
 
     def select_renderer(self, request, renderers, format_suffix=None):
         return renderers[0], renderers[0].media_type
@@ -105,17 +109,40 @@ class FHIRAPIView(APIView):
 
 def error_issues(data, code: str) -> list[Issue]:
     """The issues of a DRF error body: its ``detail``, or one per message of a field-keyed
-    ``ValidationError`` (here only request headers, e.g. a malformed Idempotency-Key: the
-    Bundle's own problems are FHIRImportErrors with their FHIRPath)."""
+    ``ValidationError`` (request headers, e.g. a malformed Idempotency-Key, and the parser's
+    text check, whose nested path becomes the issue's expression: the Bundle's own problems
+    are FHIRImportErrors with their FHIRPath)."""
     if isinstance(data, dict) and data.get("detail"):
         return [Issue(str(data["detail"]), (), code)]
-    if isinstance(data, dict) and data:
-        return [
-            Issue(f"{field}: {message}", (), code)
-            for field, messages in data.items()
-            for message in (messages if isinstance(messages, list) else [messages])
-        ]
-    return [Issue("The request could not be processed.", (), code)]
+    issues = []
+    for where, message in field_messages(data):
+        if where == ("non_field_errors",) or not where:
+            issues.append(Issue(message, (), code))
+        elif where == (IDEMPOTENCY_HEADER,):
+            issues.append(Issue(f"{where[0]}: {message}", (), code))
+        else:
+            issues.append(Issue(message, (fhir_path(where),), code))
+    return issues or [Issue("The request could not be processed.", (), code)]
+
+
+def field_messages(data, at: tuple[str, ...] = ()):
+    """(path, message) for every message of a nested DRF error body."""
+    if isinstance(data, dict):
+        for key, value in data.items():
+            yield from field_messages(value, (*at, str(key)))
+    elif isinstance(data, list):
+        for message in data:
+            yield from field_messages(message, at)
+    else:
+        yield at, str(data)
+
+
+def fhir_path(parts: tuple[str, ...]) -> str:
+    """("entry", "0", "resource") -> "Bundle.entry[0].resource"."""
+    text = "Bundle"
+    for part in parts:
+        text += f"[{part}]" if part.isdigit() else f".{part}"
+    return text
 
 
 FHIR_ERRORS = {
@@ -232,7 +259,7 @@ def created_outcome(intake: Intake, location: str) -> OperationOutcome:
 
 class FHIRImportView(FHIRAPIView):
     permission_classes = [FHIRImportPermissions]
-    parser_classes = [LimitedJSONParser]
+    parser_classes = [FHIRJSONParser, JSONBodyParser]
 
     @extend_schema(
         operation_id="fhir_import",

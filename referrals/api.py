@@ -24,11 +24,11 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from intake.api import ERROR_RESPONSES, StrictBooleanFilter
+from intake.api import ERROR_RESPONSES
 from intake.geography import US_STATES
-from intake.parsers import LimitedJSONParser
 from intake.permissions import HasPermissions
 from intake.selectors import intakes_visible_to
+from ops.filters import StrictBooleanFilter, StrictFilterSet
 from referrals import services
 from referrals.matching.types import MODALITIES, SPECIALTIES
 from referrals.models import (
@@ -84,7 +84,7 @@ class ProviderPermissions(HasPermissions):
     default = ("referrals.change_provider",)
 
 
-class ProviderFilter(filters.FilterSet):
+class ProviderFilter(StrictFilterSet):
     state = filters.ChoiceFilter(
         choices=[(code, code) for code in US_STATES],
         field_name="licenses__state",
@@ -162,7 +162,6 @@ class ProviderViewSet(
     viewsets.GenericViewSet,
 ):
     permission_classes = [ProviderPermissions]
-    parser_classes = [LimitedJSONParser]
     serializer_class = ProviderSerializer
     filterset_class = ProviderFilter
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
@@ -272,7 +271,7 @@ class ReferralPermissions(HasPermissions):
     default = ("referrals.change_referral",)
 
 
-class ReferralFilter(filters.FilterSet):
+class ReferralFilter(StrictFilterSet):
     intake = filters.UUIDFilter(field_name="intake_id")
     provider = filters.UUIDFilter(field_name="provider_id")
     status = filters.ChoiceFilter(choices=ReferralStatus.choices)
@@ -348,7 +347,6 @@ class ReferralViewSet(
     viewsets.GenericViewSet,
 ):
     permission_classes = [ReferralPermissions]
-    parser_classes = [LimitedJSONParser]
     filterset_class = ReferralFilter
     http_method_names = ["get", "post", "patch", "head", "options"]
     lookup_value_regex = UUID_REGEX
