@@ -304,6 +304,8 @@ SPECTACULAR_SETTINGS = {
         "returns is a diagnosis. Errors use DRF's shape: an object keyed by field path. "
         "Error messages name the field and the problem but never repeat the value sent (it may "
         "be a patient's details), except a misspelled medication name, with a suggestion. "
+        "Bodies are JSON (Content-Type application/json; otherwise 415), at most 256 KiB "
+        "(413) and 32 levels deep; an empty query parameter is a 400 naming it. "
         "503 with Retry-After while the database is unreachable: retry with the same "
         "Idempotency-Key."
     ),

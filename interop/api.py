@@ -289,6 +289,11 @@ class FHIRImportView(FHIRAPIView):
             ),
             400: OpenApiResponse(OpenApiTypes.OBJECT, description="OperationOutcome."),
             413: OpenApiResponse(OpenApiTypes.OBJECT, description="Body over 256 KiB."),
+            415: OpenApiResponse(
+                OpenApiTypes.OBJECT,
+                description="OperationOutcome: the Content-Type is neither "
+                "application/fhir+json nor application/json.",
+            ),
             **FHIR_ERRORS,
         },
     )

@@ -10,6 +10,11 @@ from rest_framework.authtoken.models import Token
 from schemathesis.checks import negative_data_rejection, positive_data_acceptance
 
 from config.wsgi import application
+from intake.models import Intake
+from tests.factories import intake_payload
+from tests.referrals.conftest import make_provider
+
+FHIR_JSON = "application/fhir+json"
 
 # Loaded at collection (pytest-django has configured Django by then); generating the schema
 # reads no database.
@@ -57,3 +62,113 @@ def is_uuid(value) -> bool:
     except ValueError:
         return False
     return True
+
+
+# --- Regressions: the 500s fuzzing a running service found -----------------------------------
+# Each is sent as a schemathesis case and checked by its checks (no 5xx, a documented status,
+# a response matching the schema), then for the 400 it must be. The generated run above cannot
+# reach them: it writes no 100,000-level JSON and no lone surrogate, so they are spelt out.
+
+REGRESSION_CHECKS = {"excluded_checks": [positive_data_acceptance, negative_data_rejection]}
+DEEP = ("[" * 100_000 + "]" * 100_000).encode()  # RecursionError in json.loads before
+
+
+def call(operation, superuser_token, **case):
+    return (
+        schema[operation[0]][operation[1]]
+        .Case(**case)
+        .call_and_validate(
+            headers={"Authorization": f"Token {superuser_token}"}, **REGRESSION_CHECKS
+        )
+    )
+
+
+@pytest.mark.django_db
+class TestNoFiveHundredRegressions:
+    def test_deeply_nested_json_to_the_intake_api_is_a_400(self, superuser_token):
+        response = call(
+            ("/api/v1/intakes/", "POST"), superuser_token, body=DEEP, media_type="application/json"
+        )
+        assert response.status_code == 400
+        assert "32 levels" in response.json()["detail"]
+
+    def test_deeply_nested_json_to_the_fhir_import_is_an_operation_outcome(self, superuser_token):
+        response = call(("/api/v1/fhir/", "POST"), superuser_token, body=DEEP, media_type=FHIR_JSON)
+        assert response.status_code == 400
+        assert response.headers["content-type"][0].startswith(FHIR_JSON)
+        outcome = response.json()
+        assert outcome["resourceType"] == "OperationOutcome"
+        assert outcome["issue"][0]["code"] == "structure"
+
+    @pytest.mark.parametrize(
+        ("body", "error"),
+        [
+            # a lone surrogate in a value: the 400 naming it could not be encoded before
+            (
+                {
+                    **intake_payload(),
+                    "patient": {**intake_payload()["patient"], "given_name": "\ud800"},
+                },
+                ("patient", "given_name"),
+            ),
+            # in a key ("Unknown field." keyed by it could not be encoded)
+            (intake_payload(patient={"\udc00x": 1}), ("patient",)),
+            ({"\ud83d": 1}, ("non_field_errors",)),
+            # NUL: PostgreSQL refuses it in text and jsonb
+            (
+                {**intake_payload(), "care_preferences": {"languages": ["en\x00"]}},
+                ("care_preferences", "languages", "0"),
+            ),
+        ],
+    )
+    def test_text_that_is_not_unicode_is_a_400_naming_the_field(self, superuser_token, body, error):
+        response = call(("/api/v1/intakes/", "POST"), superuser_token, body=body)
+        assert response.status_code == 400
+        found = response.json()  # the body encodes: the 500 was a UnicodeEncodeError
+        for key in error:
+            found = found[key]
+        assert "not valid text" in found[0].lower()
+        assert not Intake.objects.exists()
+
+    def test_a_lone_surrogate_in_a_fhir_bundle_names_its_element(self, superuser_token):
+        body = {
+            "resourceType": "Bundle",
+            "type": "collection",
+            "entry": [{"resource": {"id": "\ud800"}}],
+        }
+        response = call(("/api/v1/fhir/", "POST"), superuser_token, body=body, media_type=FHIR_JSON)
+        assert response.status_code == 400
+        (issue,) = response.json()["issue"]
+        assert issue["expression"] == ["Bundle.entry[0].resource.id"]
+
+    @pytest.mark.parametrize("offset", ["+16:00", "-23:59", "+23:00"])
+    def test_submitted_after_with_an_offset_postgresql_refuses_is_a_400(
+        self, superuser_token, offset
+    ):
+        response = call(
+            ("/api/v1/intakes/", "GET"),
+            superuser_token,
+            query={"submitted_after": f"2026-01-01T00:00:00{offset}"},
+        )
+        assert response.status_code == 400
+        assert "offset" in response.json()["submitted_after"][0]
+
+    @pytest.mark.parametrize("instant", ["0001-01-01T00:00:00+05:00", "9999-12-31T23:59:59-05:00"])
+    def test_submitted_after_outside_the_calendar_in_utc_is_a_400(self, superuser_token, instant):
+        response = call(
+            ("/api/v1/intakes/", "GET"), superuser_token, query={"submitted_after": instant}
+        )
+        assert response.status_code == 400
+        assert list(response.json()) == ["submitted_after"]
+
+    def test_patch_a_provider_with_a_licence_lacking_state_is_a_400(self, superuser_token):
+        provider = make_provider()
+        response = call(
+            ("/api/v1/providers/{id}/", "PATCH"),
+            superuser_token,
+            path_parameters={"id": str(provider.pk)},
+            body={"licenses": [{"expires_on": "2030-01-01"}]},
+        )
+        assert response.status_code == 400
+        assert response.json() == {"licenses": {"0": {"state": ["This field is required."]}}}
+        assert [lic.state for lic in provider.licenses.all()] == ["NY"]  # unchanged
