@@ -29,7 +29,9 @@ class StrictFilterSet(filters.FilterSet):
         valid = super().is_valid()
         for name in self.filters:
             if any(not value.strip() for value in self._sent(name)):
-                self.form.add_error(name, EMPTY_MESSAGE)
+                # This message alone: the field's own ("not one of the choices") adds nothing.
+                self.form.errors[name] = self.form.error_class([EMPTY_MESSAGE])
+                self.form.cleaned_data.pop(name, None)
                 valid = False
         return valid
 
