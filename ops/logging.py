@@ -4,8 +4,17 @@ Every line is a structlog event; django-structlog binds a ``request_id`` to ever
 request and carries it into the Celery tasks the request enqueues. Patient data never goes into a
 log line: code logs IDs only, and :func:`drop_phi` removes any key that names a
 personal field, as a second line of defence.
+
+A patient's resume link (``/intake/resume/<signed token>/``) opens their draft answers, so the
+token is a secret that travels in a URL path, and paths are logged by code that is not ours:
+Django's ``django.request`` ("Not Found: <path>") and ``django.server`` (runserver's request
+lines), gunicorn's access and error logs (:mod:`ops.access_log`). Every handler here carries
+:class:`RedactSecretPaths`, Django's own default handlers (a plain console handler while DEBUG
+is on, ``mail_admins`` with the whole request otherwise) are replaced by ours, and structlog
+events pass :func:`drop_phi`: the token is masked in every line, whoever wrote it.
 """
 
+import logging
 import re
 
 import structlog
@@ -32,17 +41,42 @@ PHI_KEYS = frozenset(
 
 
 # Secrets that travel in a URL path: the patient's signed resume token.
-SECRET_PATH_PARTS = re.compile(r"(/intake/resume/)[^/\s?]+")
+SECRET_PATH_PARTS = re.compile(r"(/intake/resume/)[^/\s?#\"']+", re.IGNORECASE)
+
+
+def redact_paths(text: str) -> str:
+    """``text`` with the secret part of every resume path masked."""
+    if "/resume/" not in text.lower():
+        return text
+    return SECRET_PATH_PARTS.sub(r"\1[redacted]", text)
+
+
+class RedactSecretPaths(logging.Filter):
+    """On every handler (and gunicorn's loggers): a standard-library record's message with the
+    resume tokens in it masked. structlog's own events carry a dict and are left to
+    :func:`drop_phi`."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.msg, dict):
+            return True
+        try:
+            message = record.getMessage()
+        except Exception:  # a malformed record is logging's to report, not ours
+            return True
+        redacted = redact_paths(message)
+        if redacted != message:
+            record.msg, record.args = redacted, ()
+        return True
 
 
 def drop_phi(logger, method_name, event_dict):
     """structlog processor: mask PHI-named keys and secret parts of logged request paths."""
     for key in PHI_KEYS.intersection(event_dict):
         event_dict[key] = "[redacted]"
-    for key in ("request", "path", "event"):
+    for key in ("request", "path", "event", "referer", "url"):
         value = event_dict.get(key)
-        if isinstance(value, str) and "/intake/resume/" in value:
-            event_dict[key] = SECRET_PATH_PARTS.sub(r"\1[redacted]", value)
+        if isinstance(value, str):
+            event_dict[key] = redact_paths(value)
     return event_dict
 
 
@@ -86,10 +120,20 @@ def configure_logging(*, level: str, fmt: str) -> dict:
                 "foreign_pre_chain": SHARED_PROCESSORS,
             }
         },
-        "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "structured"}},
+        "filters": {"redact_secret_paths": {"()": RedactSecretPaths}},
+        "handlers": {
+            "console": {
+                "class": "logging.StreamHandler",
+                "formatter": "structured",
+                "filters": ["redact_secret_paths"],
+            }
+        },
         "root": {"handlers": ["console"], "level": level},
         "loggers": {
-            # django.request logs the path of failing requests; our URLs carry no PHI.
+            # Django's defaults give these their own handlers (an unfiltered console while DEBUG
+            # is on, mail_admins with the whole request otherwise): ours only, through the root.
+            "django": {"handlers": [], "level": level, "propagate": True},
+            "django.server": {"handlers": [], "level": level, "propagate": True},
             "django.db.backends": {"level": "WARNING"},
             "axes": {"level": "WARNING"},  # its start-up banner on every command is noise
             "django_structlog": {"level": level},
