@@ -20,7 +20,7 @@ $(STAMP): requirements.txt .python-version
 venv: $(STAMP)
 
 run: $(STAMP)
-	@scripts/run.sh
+	@scripts/run.sh || [ $$? -eq 130 ]  # Ctrl-C (130) is how it is meant to stop
 
 test: $(STAMP)
 	@scripts/test.sh

@@ -8,7 +8,7 @@ in-process (embedded mode).
 import os
 
 from celery import Celery
-from celery.signals import setup_logging, task_postrun, task_prerun
+from celery.signals import setup_logging, task_postrun, task_prerun, worker_ready
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -43,6 +43,20 @@ def _recycle_database_connections(task=None, **kwargs):
     from django.db import close_old_connections
 
     close_old_connections()
+
+
+@worker_ready.connect
+def _record_worker_heartbeat(**kwargs):
+    """A worker that starts says so at once (``/health/`` reads it), instead of the beat's next
+    minute; afterwards beat's ``ops.tasks.record_heartbeat`` keeps it fresh."""
+    from ops.tasks import record_worker_start
+
+    try:
+        record_worker_start()
+    except Exception:  # the database not migrated yet: beat's next heartbeat will do
+        import structlog
+
+        structlog.get_logger(__name__).warning("worker_heartbeat_not_recorded")
 
 
 try:  # carry the request id of the web request into the worker's log lines

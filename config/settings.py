@@ -43,21 +43,34 @@ def _required_in_production(name: str, dev_default: str) -> str:
     return env.str(name, default=dev_default)
 
 
-SECRET_KEY = _required_in_production("SECRET_KEY", "dev-only-insecure-key-" + "x" * 40)
+# The development keys committed here are public: fit for the embedded demo on loopback and
+# for tests, refused for a configured deployment outside production (end of this module).
+DEV_KEYS = {
+    "SECRET_KEY": "dev-only-insecure-key-" + "x" * 40,
+    "FIELD_ENCRYPTION_SALT": "dev-salt",
+    "BLIND_INDEX_KEY": "dev-only-blind-index-key",
+}
+SECRET_KEY = _required_in_production("SECRET_KEY", DEV_KEYS["SECRET_KEY"])
 SECRET_KEY_FALLBACKS = env.list("SECRET_KEY_FALLBACKS", default=[])
 # Salt for the Fernet keys of encrypted PHI fields (django-fernet-encrypted-fields).
 SALT_KEY = env.list(
-    "FIELD_ENCRYPTION_SALT", default=[_required_in_production("FIELD_ENCRYPTION_SALT", "dev-salt")]
+    "FIELD_ENCRYPTION_SALT",
+    default=[_required_in_production("FIELD_ENCRYPTION_SALT", DEV_KEYS["FIELD_ENCRYPTION_SALT"])],
 )
 # Key of the HMAC blind index used for exact-match lookups of encrypted values.
-BLIND_INDEX_KEY = _required_in_production("BLIND_INDEX_KEY", "dev-only-blind-index-key")
+BLIND_INDEX_KEY = _required_in_production("BLIND_INDEX_KEY", DEV_KEYS["BLIND_INDEX_KEY"])
 
 DEBUG = env.bool("DEBUG", default=not PRODUCTION)
 ALLOWED_HOSTS = env.list(
     "ALLOWED_HOSTS", default=[] if PRODUCTION else ["127.0.0.1", "localhost", "testserver", "web"]
 )
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
-SITE_URL = env.url("SITE_URL", default="http://127.0.0.1:8000").geturl().rstrip("/")
+# Links in emails and printed at start: follows PORT (the port `make run` serves on) unless set.
+SITE_URL = (
+    env.url("SITE_URL", default=f"http://127.0.0.1:{env.int('PORT', default=8000)}")
+    .geturl()
+    .rstrip("/")
+)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -178,6 +191,9 @@ PERMISSIONS_CACHE_SECONDS = env.int("PERMISSIONS_CACHE_SECONDS", default=60 if R
 # No broker configured: tasks run in-process right after commit (embedded mode).
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+# Embedded mode has no broker: Celery's own default (amqp://localhost) would log a warning
+# about a broker that does not exist whenever anything asks for a connection.
+CELERY_BROKER_READ_URL = CELERY_BROKER_WRITE_URL = CELERY_BROKER_URL or "memory://localhost/"
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_QUEUE", default="celery")
 CELERY_TASK_EAGER_PROPAGATES = env.bool("CELERY_TASK_EAGER_PROPAGATES", default=False)
 CELERY_TASK_SERIALIZER = "json"
@@ -193,8 +209,15 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # does between web requests. The fix-up still recycles it every this many tasks.
 CELERY_DB_REUSE_MAX = env.int("CELERY_DB_REUSE_MAX", default=1000)
 CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
-CELERY_TASK_TIME_LIMIT = 120
-CELERY_TASK_SOFT_TIME_LIMIT = 90
+CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=120)
+CELERY_TASK_SOFT_TIME_LIMIT = CELERY_TASK_TIME_LIMIT * 3 // 4
+# Seconds after which a task taken by a worker that died whole is redelivered (see below).
+CELERY_VISIBILITY_TIMEOUT = env.int("CELERY_VISIBILITY_TIMEOUT", default=300)
+if CELERY_VISIBILITY_TIMEOUT <= CELERY_TASK_TIME_LIMIT:
+    raise ImproperlyConfigured(
+        "CELERY_VISIBILITY_TIMEOUT must exceed CELERY_TASK_TIME_LIMIT "
+        f"({CELERY_TASK_TIME_LIMIT} s), or a slow task would be delivered twice"
+    )
 CELERY_TIMEZONE = "UTC"
 # Bounded broker I/O so a down or hung Redis never hangs a web request: connect and socket
 # timeouts of BROKER_TIMEOUT seconds, and at most one quick retry when publishing.
@@ -207,7 +230,14 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "interval_start": 0,
     "interval_step": 0.2,
     "interval_max": 0.5,
-    "visibility_timeout": 600,  # an unacknowledged task is redelivered after 10 minutes
+    # A task taken by a worker that then died as a whole (SIGKILL, the machine lost) is
+    # redelivered once this many seconds have passed since it was taken (the transport's
+    # restore of unacknowledged messages). It must exceed the longest task
+    # (CELERY_TASK_TIME_LIMIT), or a slow task would be run twice. A pool process killed
+    # alone is handled at once (CELERY_TASK_REJECT_ON_WORKER_LOST); an intake whose task was
+    # lost altogether is screened by the sweep (SCREENING_SWEEP_AFTER_SECONDS, checked every
+    # SWEEP_INTERVAL_SECONDS): README "When something fails".
+    "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
     "health_check_interval": 30,
 }
 CELERY_TASK_PUBLISH_RETRY = True
@@ -366,7 +396,7 @@ AUDITLOG_INCLUDE_TRACKING_MODELS = (
 
 # --- Static files, i18n ------------------------------------------------------------------
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]  # site-wide CSS and JS of the patient pages
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -387,7 +417,8 @@ USE_TZ = True
 # EMAIL_URL, e.g. smtp+tls://user:password@mail.example.org:587 ; console output by default.
 if PRODUCTION and not env.str("EMAIL_URL", default=""):
     raise ImproperlyConfigured("EMAIL_URL must be set in production (urgent cases are emailed)")
-_email = env.email_url("EMAIL_URL", default="consolemail://")
+# An empty EMAIL_URL (docker-compose.yml passes one through when unset) counts as unset.
+_email = env.email_url_config(env.str("EMAIL_URL", default="") or "consolemail://")
 MAILERS = {
     "default": {
         "BACKEND": _email["EMAIL_BACKEND"],
@@ -415,6 +446,9 @@ URGENT_ACK_MINUTES = env.int("URGENT_ACK_MINUTES", default=15)
 URGENT_NOTIFY_GRACE_SECONDS = env.int("URGENT_NOTIFY_GRACE_SECONDS", default=60)
 # The periodic sweep screens intakes still unscreened this long after submission.
 SCREENING_SWEEP_AFTER_SECONDS = env.int("SCREENING_SWEEP_AFTER_SECONDS", default=120)
+# /health/ fails when no worker has confirmed a heartbeat for this long (configured mode):
+# beat sends one a minute, and a worker records one as it starts (ops.tasks).
+HEALTH_HEARTBEAT_MAX_AGE_SECONDS = env.int("HEALTH_HEARTBEAT_MAX_AGE_SECONDS", default=180)
 
 # --- Security ----------------------------------------------------------------------------
 SESSION_ENGINE = "ops.sessions"  # database sessions; an update is one statement (ops.sessions)
@@ -431,6 +465,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024  # the API's documented body limit
 if PRODUCTION:
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # The orchestrator's health probes reach gunicorn directly over plain HTTP: a redirect to
+    # https would read as healthy (curl -f accepts a 301) whatever the service's state.
+    SECURE_REDIRECT_EXEMPT = [r"^health/"]
     SECURE_HSTS_SECONDS = 31536000
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
@@ -449,3 +486,42 @@ DJANGO_STRUCTLOG_CELERY_ENABLED = True
 from ops.logging import configure_logging  # noqa: E402
 
 LOGGING = configure_logging(level=LOG_LEVEL, fmt=LOG_FORMAT)
+
+
+# --- The committed development keys stay on a developer's machine ---------------------------
+# A configured deployment (PostgreSQL, Redis, or gunicorn bound beyond loopback: the
+# SERVER_BIND that gunicorn.conf.py exports) is where real patients' data may arrive. Without
+# DJANGO_ENV=production it still runs with DEBUG and the development defaults, so at least the
+# keys must not be the public ones above: a resume link signed with them can be forged.
+# DJANGO_ENV=test (the test suite's private stacks) is an explicit choice and exempt.
+
+
+def _beyond_loopback(bind: str) -> bool:
+    from ops.binding import non_loopback
+
+    return bool(non_loopback(bind))
+
+
+def _configured_by() -> str | None:
+    if not EMBEDDED_DATABASE:
+        return "DATABASE_URL is PostgreSQL"
+    if CELERY_BROKER_URL:
+        return "CELERY_BROKER_URL is set"
+    if REDIS_URL:
+        return "REDIS_URL is set"
+    bind = env.str("SERVER_BIND", default="")
+    if bind and _beyond_loopback(bind):
+        return f"gunicorn binds {bind}"
+    return None
+
+
+if DJANGO_ENV == "development" and (_configured := _configured_by()):
+    for _name, _dev_value in DEV_KEYS.items():
+        if env.str(_name, default=_dev_value) == _dev_value:
+            raise ImproperlyConfigured(
+                f"{_name} is the development key committed in the repository, refused for a "
+                f"configured deployment ({_configured}) without DJANGO_ENV=production. Set "
+                f"{_name} to a value of your own (python -c 'import secrets; "
+                "print(secrets.token_urlsafe(48))') and DJANGO_ENV=production for real use, "
+                "or DJANGO_ENV=test for a throwaway local stack."
+            )

@@ -1,10 +1,12 @@
 from django.contrib import admin
+from django.http import HttpResponsePermanentRedirect
+from django.templatetags.static import static
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from two_factor.urls import urlpatterns as two_factor_urls
 
 from ops.admin import StaffAdminSite
-from ops.health import HealthView
+from ops.health import HealthView, LiveView
 
 # Two-factor staff login, required when DJANGO_ENV=production (decided per request, so tests
 # can switch it with override_settings); the demo keeps it optional. See ops.admin.
@@ -21,4 +23,8 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
     path("health/", HealthView.as_view(), name="health"),
+    path("health/live/", LiveView.as_view(), name="health-live"),
+    # Browsers ask for /favicon.ico on every page: the static file (its hashed name in
+    # production, cached for a year by WhiteNoise), instead of a 404 in every log.
+    path("favicon.ico", lambda request: HttpResponsePermanentRedirect(static("favicon.ico"))),
 ]

@@ -20,6 +20,14 @@ def record_heartbeat() -> None:
     Heartbeat.objects.create(source="beat", worker_seen_at=timezone.now())
 
 
+def record_worker_start() -> None:
+    """Called by a worker as it becomes ready (config/celery.py)."""
+    Heartbeat.objects.create(source="worker", worker_seen_at=timezone.now())
+    from django.db import connection
+
+    connection.close()  # the worker's main process runs no tasks: keep no connection open
+
+
 @shared_task(name="ops.tasks.purge_heartbeats", ignore_result=True)
 def purge_heartbeats(days: int = 7) -> None:
     Heartbeat.objects.filter(created_at__lt=timezone.now() - timedelta(days=days)).delete()

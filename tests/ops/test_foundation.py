@@ -98,7 +98,13 @@ def test_health_is_200_when_every_part_answers(client, db):
     assert response.status_code == 200
     body = response.json()
     assert body["status"] == "ok"
-    assert body["checks"] == {"database": "ok", "cache": "ok", "broker": "ok"}
+    assert body["checks"] == {
+        "database": "ok",
+        "cache": "ok",
+        "static": "ok",
+        "broker": "ok",
+        "worker": "ok",
+    }
 
 
 def test_health_is_503_naming_the_broker_when_it_is_down(client, db, settings):
@@ -190,10 +196,11 @@ class TestComposeFile:
 
     def test_app_services_run_the_right_commands_with_the_right_environment(self):
         services = self.compose["services"]
-        web_cmd = services["web"]["command"]
-        assert "migrate" in web_cmd and "gunicorn config.wsgi" in web_cmd
-        assert services["worker"]["command"][:4] == ["celery", "-A", "config", "worker"]
-        assert services["beat"]["command"][:4] == ["celery", "-A", "config", "beat"]
+        # scripts/start-production.sh: web migrates, collects static, serves with gunicorn
+        # (tests/ops/test_deployment.py); worker and beat are their own processes.
+        assert services["web"]["command"] == ["scripts/start-production.sh", "web"]
+        assert services["worker"]["command"] == ["scripts/start-production.sh", "worker"]
+        assert services["beat"]["command"] == ["scripts/start-production.sh", "beat"]
         # Under contention the web container comes first (default weight 1024).
         assert services["worker"]["cpu_shares"] < services["web"].get("cpu_shares", 1024)
         for name in ("web", "worker", "beat"):
@@ -209,6 +216,8 @@ class TestComposeFile:
         )
         assert lines["web"].startswith("gunicorn config.wsgi")
         assert lines["worker"].startswith("nice -n 10 celery -A config worker")
+        script = (ROOT / "scripts" / "start-production.sh").read_text()
+        assert 'nice -n "${WORKER_NICE:-10}" celery -A config worker' in script
 
     def test_dockerfile_exists_and_serves_with_gunicorn(self):
         dockerfile = (ROOT / "Dockerfile").read_text()

@@ -24,13 +24,27 @@ def _as_schedule(value):
     return interval_schedule(run_every=value)
 
 
+def started_runs(jobs: dict, now) -> dict:
+    """When each job counts as last run, at start. Interval jobs (the sweeps, the heartbeat)
+    run at once: a restart must not delay them. Calendar jobs (crontab: the nightly purges,
+    the weekly directory re-confirmation email) wait for their next time, as celery beat
+    does, instead of running on every start of ``make run``."""
+    return {
+        name: None if isinstance(sched, interval_schedule) else now
+        for name, (_task, sched, _args) in jobs.items()
+    }
+
+
 class Command(BaseCommand):
     help = "Run the beat schedule in-process (embedded mode, no broker)."
 
     def add_arguments(self, parser):
         parser.add_argument("--once", action="store_true", help="run every job once and exit")
+        parser.add_argument(
+            "--run-for", type=float, default=None, help="stop after this many seconds (tests)"
+        )
 
-    def handle(self, *args, once=False, **options):
+    def handle(self, *args, once=False, run_for=None, **options):
         if not settings.CELERY_TASK_ALWAYS_EAGER:
             raise CommandError("A broker is configured: run `celery -A config beat` instead.")
         app.loader.import_default_modules()  # registers every app's tasks
@@ -38,7 +52,8 @@ class Command(BaseCommand):
             name: (entry["task"], _as_schedule(entry["schedule"]), entry.get("args", ()))
             for name, entry in settings.CELERY_BEAT_SCHEDULE.items()
         }
-        last_run = dict.fromkeys(jobs)
+        last_run = started_runs(jobs, timezone.now())
+        stop_at = None if run_for is None else time.monotonic() + run_for
         stopping = False
 
         def stop(*_):
@@ -60,8 +75,12 @@ class Command(BaseCommand):
             if once:
                 return
             deadline = time.monotonic() + next_in
+            if stop_at is not None:
+                deadline = min(deadline, stop_at)
             while not stopping and time.monotonic() < deadline:
                 time.sleep(0.5)
+            if stop_at is not None and time.monotonic() >= stop_at:
+                return
 
     def _run(self, name, task_name, args):
         try:
