@@ -12,6 +12,7 @@ empty until the draft is submitted, or a corrected retry for the same patient ar
 intake then joins that case).
 """
 
+import json
 import uuid
 
 from django.conf import settings
@@ -19,7 +20,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
-from encrypted_fields.fields import EncryptedJSONField
+from encrypted_fields.fields import EncryptedTextField
 
 from intake.crypto import EncryptedNoteField
 from intake.models import Intake, IntakeDraft
@@ -134,8 +135,10 @@ class SafetyEvent(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    rejected_body = EncryptedJSONField(null=True, blank=True)
-    rejected_errors = models.JSONField(default=dict, blank=True)  # field paths and messages
+    # JSON text of {"sent": the body as sent, "patient": its patient block, "errors": the
+    # 400's errors}: encrypted whole (EncryptedJSONField would give every number back as a
+    # string), read through ``rejected``.
+    rejected_body = EncryptedTextField(null=True, blank=True)
     body_expires_at = models.DateTimeField(null=True, blank=True)
     body_purged_at = models.DateTimeField(null=True, blank=True)
     patient_key = models.CharField(max_length=64, blank=True, default="", db_index=True)
@@ -161,6 +164,11 @@ class SafetyEvent(models.Model):
 
     def __str__(self):  # never the body: __str__ ends up in logs and admin history
         return f"Safety event {str(self.pk)[:8]} ({self.source})"
+
+    @property
+    def rejected(self) -> dict | None:
+        """The kept body (``sent``, ``patient``, ``errors``), None once purged or for a draft."""
+        return json.loads(self.rejected_body) if self.rejected_body else None
 
 
 class CaseStatus(models.TextChoices):

@@ -18,6 +18,7 @@ later answer showing less risk never lowers or closes anything: a clinician clos
 a reason. Nothing about the patient goes into a log line or a task argument (ids only).
 """
 
+import json
 from datetime import timedelta
 
 import structlog
@@ -112,9 +113,17 @@ def _retention_start():
     return timezone.now() - REJECTED_BODY_RETENTION
 
 
-def _patient_part(patient) -> dict:
-    """The patient block as read from the body (the case page's contact details)."""
-    return dict(patient) if isinstance(patient, dict) else {}
+def _kept_body(body, patient, errors) -> str:
+    """What the clinician can read for 30 days (encrypted): the body as sent, its patient
+    block as read (the case page's contact details) and the errors it was refused with."""
+    return json.dumps(
+        {
+            "sent": body,
+            "patient": dict(patient) if isinstance(patient, dict) else {},
+            "errors": errors,
+        },
+        default=str,
+    )
 
 
 def record_rejected_submission(
@@ -139,15 +148,14 @@ def record_rejected_submission(
         ) or any_match(found.filter(body_key=body_key))
         if event is not None:  # the same patient again, still unresolved: the same case
             raised = _raise_if_higher(event, answers, safety)
-            event.rejected_body = {"sent": body, "patient": _patient_part(patient)}
-            event.rejected_errors, event.body_key = errors, body_key
+            event.rejected_body = _kept_body(body, patient, errors)
+            event.body_key = body_key
             if patient_key:
                 event.patient_key = patient_key
             event.body_expires_at = timezone.now() + REJECTED_BODY_RETENTION
             event.save(
                 update_fields=[
                     "rejected_body",
-                    "rejected_errors",
                     "body_key",
                     "patient_key",
                     "body_expires_at",
@@ -159,8 +167,7 @@ def record_rejected_submission(
             event = SafetyEvent.objects.create(
                 source=source,
                 submitted_by=caller,
-                rejected_body={"sent": body, "patient": _patient_part(patient)},
-                rejected_errors=errors,
+                rejected_body=_kept_body(body, patient, errors),
                 body_expires_at=timezone.now() + REJECTED_BODY_RETENTION,
                 patient_key=patient_key,
                 body_key=body_key,

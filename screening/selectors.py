@@ -46,7 +46,6 @@ _QUEUE_DEFERRED = (
     "intake__patient__email_index",
     "intake__patient__external_id_index",
     "safety_event__rejected_body",
-    "safety_event__rejected_errors",
     "safety_event__answers",
     "safety_event__safety",
 )
@@ -614,12 +613,13 @@ class UnfinishedCasePage:
     def rejected_body_json(self) -> str:
         import json
 
-        sent = (self.event.rejected_body or {}).get("sent")
+        sent = (self.event.rejected or {}).get("sent")
         return json.dumps(sent, indent=2, sort_keys=True) if sent is not None else ""
 
     @property
     def rejected_errors(self) -> list[str]:
-        return [f"{path}: {message}" for path, message in _flat(self.event.rejected_errors)]
+        errors = (self.event.rejected or {}).get("errors")
+        return [f"{path}: {message}" for path, message in _flat(errors)]
 
 
 def _flat(errors, path=""):
@@ -637,8 +637,8 @@ def unfinished_case_page(case: Case) -> UnfinishedCasePage:
     """The page of a case opened for a safety event (``case.intake`` empty). Reading it is an
     audited access of the case (the admin records it), as for any case page."""
     event = case.safety_event
-    if event.rejected_body:
-        contact = ContactSoFar.of(event.rejected_body.get("patient") or {})
+    if event.rejected:
+        contact = ContactSoFar.of(event.rejected.get("patient") or {})
     else:
         contact = _draft_contact(event.draft)
     return UnfinishedCasePage(
