@@ -253,3 +253,16 @@ def test_the_openapi_schema_documents_the_safety_object_of_a_400():
     target = safety.get("$ref") or safety["allOf"][0]["$ref"]
     fields = schema["components"]["schemas"][target.rsplit("/", 1)[-1]]["properties"]
     assert set(fields) == {"urgent", "risk_level", "crisis_resources", "case"}
+
+
+def test_erasing_the_patient_erases_a_joined_rejected_body(cora_api, send, root):
+    from ops.privacy import patient_erase
+
+    payload = urgent_payload(item9=3)
+    unknown_drug(payload)
+    send(cora_api, payload)
+    intake = Intake.objects.get(pk=send(cora_api, urgent_payload(item9=3)).json()["id"])
+    counts = patient_erase(patient=intake.patient, by=root)
+    assert counts["rejected_bodies_erased"] == 1
+    event = SafetyEvent.objects.get()
+    assert event.rejected_body is None and event.patient_key == "" and event.answers
