@@ -267,6 +267,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "intake.tasks.purge_expired_drafts",
         "schedule": crontab(minute=41, hour=3),
     },
+    "purge-rejected-submission-bodies": {
+        "task": "screening.tasks.purge_rejected_bodies",
+        "schedule": crontab(minute=47, hour=3),
+    },
     "flag-overdue-referrals": {
         "task": "referrals.tasks.flag_overdue_referrals",
         "schedule": crontab(minute=5),  # hourly
@@ -342,6 +346,8 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
+    # The safety object of a 201 and of a rejected (400) submission share one enum.
+    "ENUM_NAME_OVERRIDES": {"SafetyRiskLevelEnum": "intake.api.SAFETY_RISK_LEVELS"},
     "COMPONENT_SPLIT_REQUEST": True,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
@@ -389,7 +395,8 @@ AUDITLOG_INCLUDE_TRACKING_MODELS = (
     {
         "model": "screening.case",
         "mask_fields": ["closed_reason"],
-        "exclude_fields": ["updated_at"],
+        # safety_event: the fixed link to what opened the case (shown on the case page)
+        "exclude_fields": ["updated_at", "safety_event"],
     },
     {"model": "screening.casenote", "mask_fields": ["text"]},
 )

@@ -20,12 +20,13 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from intake.extensions import DETAIL_SECTIONS, LIST_FILTERS
+from intake.extensions import DETAIL_SECTIONS, LIST_FILTERS, safety_recorder
 from intake.idempotency import IDEMPOTENCY_PARAMETER, submit_once
 from intake.medications import MEDICATIONS
 from intake.models import Intake, IntakeStatus
 from intake.permissions import IntakePermissions, can_see_answers
 from intake.questionnaires import INSTRUMENTS
+from intake.safety_net import risk_answers
 from intake.selectors import intakes_visible_to
 from intake.serializers import IntakeSubmissionSerializer
 from intake.services import intake_submit
@@ -49,12 +50,70 @@ def number(value):
 # --- Output -----------------------------------------------------------------------------------
 
 
+#: The C-SSRS risk levels of a ``safety`` object (one enum in the schema: SafetyRiskLevelEnum,
+#: settings.SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]).
+SAFETY_RISK_LEVELS = ["not_assessed", "none", "low", "moderate", "high"]
+
+
 class SafetySerializer(serializers.Serializer):
     urgent = serializers.BooleanField()
-    risk_level = serializers.ChoiceField(
-        choices=["not_assessed", "none", "low", "moderate", "high"]
-    )
+    risk_level = serializers.ChoiceField(choices=SAFETY_RISK_LEVELS)
     crisis_resources = serializers.ListField(child=serializers.DictField())
+
+
+class RejectedSafetySerializer(SafetySerializer):
+    urgent = serializers.BooleanField(help_text="Always true: present only when urgent.")
+    case = serializers.UUIDField(help_text="The urgent case opened (or joined) for it.")
+
+
+REJECTED_400 = OpenApiResponse(
+    inline_serializer(
+        name="RejectedSubmission",
+        fields={
+            "safety": RejectedSafetySerializer(
+                required=False,
+                help_text="Only when the submission is rejected but its answers.phq9 and/or "
+                "answers.cssrs_screen blocks are valid on their own and show risk: an urgent "
+                "case exists for it (the body is kept encrypted for 30 days for the clinician) "
+                "and the caller should show the crisis resources at once. A corrected retry "
+                "for the same patient (same caller, external id else email, and birth date) "
+                "joins that case.",
+            )
+        },
+    ),
+    description="Invalid input: an object keyed by field path (nested as the input), plus "
+    "`safety` when the rejected answers show suicide risk.",
+)
+
+
+def rejected_safety(request, errors):
+    """Issue 16: the safety decision on a rejected body's valid risk answers (or None)."""
+    try:
+        body = request.data
+    except Exception:  # an unparsable body carries no answers
+        return None
+    if not isinstance(body, dict):
+        return None
+    answers = risk_answers(body.get("answers"))
+    if not answers:
+        return None
+    return safety_recorder().record_rejected(
+        source="api",
+        body=body,
+        errors=errors,
+        answers=answers,
+        patient=body.get("patient"),
+        caller=request.user,
+    )
+
+
+def with_safety(response, notice):
+    """A 400 response with the ``safety`` object beside the field errors."""
+    if notice is None:
+        return response
+    data = response.data if isinstance(response.data, dict) else {"non_field_errors": response.data}
+    response.data = {**data, "safety": notice.as_response()}
+    return response
 
 
 class IntakeCreatedSerializer(serializers.Serializer):
@@ -236,6 +295,7 @@ class IntakeFilter(StrictFilterSet):
             409: OpenApiResponse(description="Idempotency-Key reused with a different body."),
             413: OpenApiResponse(description="Body over 256 KiB."),
             **ERROR_RESPONSES,
+            400: REJECTED_400,
         },
     ),
 )
@@ -291,7 +351,13 @@ class IntakeViewSet(
                 data=serializer.validated_data, source="api", submitted_by=request.user
             ).intake
 
-        intake, created = submit_once(request, submit)
+        try:
+            intake, created = submit_once(request, submit)
+        except ValidationError as exc:
+            # A rejected body's valid risk answers are still acted on (issue 16): the 400
+            # carries the safety decision beside the field errors (as scrubbed for the reply).
+            response = self.handle_exception(exc)
+            return with_safety(response, rejected_safety(request, response.data))
         return Response(
             created_body(intake), status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
         )

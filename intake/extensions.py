@@ -51,3 +51,60 @@ def register_list_filter(list_filter: ListFilter) -> None:
 
 def register_confirmation_section(section: PatientPageSection) -> None:
     CONFIRMATION_SECTIONS[section.key] = section
+
+
+# --- Safety decisions before a complete intake exists (issue 16) -------------------------------
+
+
+@dataclass(frozen=True)
+class SafetyNotice:
+    """What a recorded safety event means for the page or response that triggered it."""
+
+    case_id: str
+    event_id: str
+    urgent: bool
+    risk_level: str
+    crisis_resources: list[dict]
+    raised: bool  # a new event, or its risk level rose: the patient should be interrupted
+
+    def as_response(self) -> dict:
+        """The ``safety`` object of a rejected submission's 400 body (api/v1.md "Errors")."""
+        return {
+            "urgent": self.urgent,
+            "risk_level": self.risk_level,
+            "crisis_resources": self.crisis_resources,
+            "case": self.case_id,
+        }
+
+
+@dataclass(frozen=True)
+class SafetyRecorder:
+    """Writes of the app that owns urgent cases (screening), called by intake's edges.
+
+    ``record_draft(draft, answers)`` and ``record_rejected(source=, body=, errors=, answers=,
+    patient=, caller=)`` each return a :class:`SafetyNotice`, or None when ``answers`` show no
+    risk. ``answers`` holds only the risk blocks valid on their own (intake.safety_net).
+    ``current_for_draft(draft)`` is the draft's recorded decision (None without one)."""
+
+    record_draft: Callable[..., SafetyNotice | None]
+    record_rejected: Callable[..., SafetyNotice | None]
+    current_for_draft: Callable[..., SafetyNotice | None]
+
+
+SAFETY_RECORDERS: dict[str, SafetyRecorder] = {}
+
+
+def register_safety_recorder(recorder: SafetyRecorder) -> None:
+    SAFETY_RECORDERS["default"] = recorder
+
+
+def safety_recorder() -> SafetyRecorder:
+    """The registered recorder; a missing one is a configuration error, never a silent skip."""
+    try:
+        return SAFETY_RECORDERS["default"]
+    except KeyError:
+        from django.core.exceptions import ImproperlyConfigured
+
+        raise ImproperlyConfigured(
+            "No safety recorder registered: the screening app must be installed."
+        ) from None

@@ -22,6 +22,7 @@ from intake.models import (
     Patient,
     PsychotherapyTrial,
 )
+from intake.safety_net import patient_match_key
 from intake.signals import intake_submitted
 from screening.rules.safety import assess_safety
 
@@ -83,8 +84,12 @@ def patient_upsert(p: dict) -> Patient:
     return patient
 
 
-def intake_submit(*, data: dict, source: str, submitted_by=None) -> SubmittedIntake:
-    """Store a validated submission (IntakeSubmissionSerializer.validated_data)."""
+def intake_submit(*, data: dict, source: str, submitted_by=None, draft=None) -> SubmittedIntake:
+    """Store a validated submission (IntakeSubmissionSerializer.validated_data).
+
+    ``draft`` is the wizard draft being submitted: a safety event recorded for it earlier
+    (intake.safety_net) is joined by the new intake, as is one recorded for a rejected
+    submission of the same caller about the same patient."""
     safety = assess_safety(data["answers"])
     history = data.get("treatment_history") or {}
     # No savepoint when a caller's transaction encloses this one (the API's, the wizard's):
@@ -146,7 +151,12 @@ def intake_submit(*, data: dict, source: str, submitted_by=None) -> SubmittedInt
             )
             for i, c in enumerate(history.get("neuromodulation", []))
         )
-        intake_submitted.send(sender=Intake, intake=intake)
+        intake_submitted.send(
+            sender=Intake,
+            intake=intake,
+            draft=draft,
+            patient_key=patient_match_key(submitted_by, data["patient"]),
+        )
     return SubmittedIntake(intake=intake, safety=intake.safety)
 
 

@@ -7,5 +7,7 @@ back with the intake itself. This keeps dependencies one way (screening -> intak
 
 from django.dispatch import Signal
 
-# kwargs: intake (the saved Intake)
+# kwargs: intake (the saved Intake); draft (the IntakeDraft submitted, or None); patient_key
+# (intake.safety_net.patient_match_key of the caller and patient, "" without one): a safety
+# event recorded earlier for the draft, or for a rejected submission with that key, is joined.
 intake_submitted = Signal()

@@ -18,5 +18,6 @@ urlpatterns = [
     path("intake/resume/<str:token>/", views.resume, name="resume"),
     path("intake/saved/", views.saved, name="saved"),
     path("intake/support/", views.crisis, name="crisis"),
+    path("intake/support/now/", views.safety_check, name="safety_check"),
     path("intake/submitted/", views.confirmation, name="confirmation"),
 ]

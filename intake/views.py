@@ -19,8 +19,13 @@ from django.utils.crypto import salted_hmac
 from django.views.decorators.http import require_GET
 
 from intake import drafts
-from intake.extensions import CONFIRMATION_SECTIONS
-from intake.wizard import resume_link, resume_step, submitted_intake
+from intake.extensions import CONFIRMATION_SECTIONS, safety_recorder
+from intake.wizard import (
+    SAFETY_NEXT_SESSION_KEY,
+    resume_link,
+    resume_step,
+    submitted_intake,
+)
 from ops.clients import client_address
 from screening.rules.safety import crisis_resources_for
 
@@ -142,6 +147,23 @@ def saved(request):
     )
 
 
+def _crisis_context(risk_level: str, resources: list[dict] | None) -> dict:
+    resources = resources or [resource.to_dict() for resource in crisis_resources_for(risk_level)]
+    return {
+        "crisis_resources": [
+            {
+                **resource,
+                "links": CRISIS_LINKS.get(resource.get("key"), ()),
+                # "Call 911" as text and as a button says it twice
+                "contact_is_link": resource.get("contact")
+                in {label for label, _ in CRISIS_LINKS.get(resource.get("key"), ())},
+            }
+            for resource in resources
+        ],
+        "high_risk": risk_level == "high",
+    }
+
+
 @require_GET
 def crisis(request):
     """After an urgent submission: crisis support first, then what happens next."""
@@ -150,24 +172,35 @@ def crisis(request):
         return redirect("intake:start")
     safety = intake.safety or {}
     risk_level = safety.get("risk_level") or intake.risk_level
-    resources = safety.get("crisis_resources") or [
-        resource.to_dict() for resource in crisis_resources_for(risk_level)
-    ]
+    return render(
+        request,
+        "intake/crisis.html",
+        _crisis_context(risk_level, safety.get("crisis_resources")),
+    )
+
+
+@require_GET
+def safety_check(request):
+    """The interruption after a risk answer in an unfinished intake (intake.wizard): 911 first
+    for high risk, then 988, then a clear way on to where the patient was going."""
+    draft = drafts.draft_for_session(request.session)
+    if draft is None:
+        return redirect("intake:start")
+    notice = safety_recorder().current_for_draft(draft)
+    if notice is None:
+        return redirect("intake:wizard_step", step=resume_step(draft))
+    continue_url = request.session.get(SAFETY_NEXT_SESSION_KEY) or reverse(
+        "intake:wizard_step", kwargs={"step": resume_step(draft)}
+    )
+    if not continue_url.startswith("/intake/"):  # only ever set by the wizard; never elsewhere
+        continue_url = reverse("intake:wizard_step", kwargs={"step": resume_step(draft)})
     return render(
         request,
         "intake/crisis.html",
         {
-            "crisis_resources": [
-                {
-                    **resource,
-                    "links": CRISIS_LINKS.get(resource.get("key"), ()),
-                    # "Call 911" as text and as a button says it twice
-                    "contact_is_link": resource.get("contact")
-                    in {label for label, _ in CRISIS_LINKS.get(resource.get("key"), ())},
-                }
-                for resource in resources
-            ],
-            "high_risk": risk_level == "high",
+            **_crisis_context(notice.risk_level, notice.crisis_resources),
+            "unfinished": True,
+            "continue_url": continue_url,
         },
     )
 

@@ -15,6 +15,14 @@ Flow of a POST (``IntakeWizard.post``):
   ``IntakeSubmissionSerializer`` and the intake is stored by ``intake_submit`` in the same
   transaction that marks the draft submitted. A serializer error is shown on the step and
   field it belongs to.
+
+Safety (intake.safety_net): whenever the step holding PHQ-9 item 9 and the C-SSRS screen
+(:data:`SAFETY_STEP`) is posted — "Continue", "Back", "Save and continue later", or a post the
+step sends back — its risk answers that are valid on their own are decided at once, in that
+request, by the same rule as a submission: an urgent case for the draft, on-call notified after
+commit. When the post leads on and this browser has not yet seen the crisis page for that
+risk level, the patient is interrupted (``intake:safety_check``: 911 first for high risk, then
+988) and continues from there to where they were going.
 """
 
 from __future__ import annotations
@@ -26,12 +34,14 @@ from django.core.exceptions import SuspiciousOperation
 from django.db import transaction
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.crypto import salted_hmac
 from django.utils.datastructures import MultiValueDict
 from formtools.wizard.forms import ManagementForm
 from formtools.wizard.storage.base import BaseStorage
 from formtools.wizard.views import NamedUrlWizardView
 
 from intake import drafts
+from intake.extensions import safety_recorder
 from intake.forms import (
     PRIVACY_NOTICE_VERSION,
     AboutYouForm,
@@ -51,6 +61,7 @@ from intake.forms import (
     submission_from_forms,
 )
 from intake.models import Intake, IntakeSource
+from intake.safety_net import risk_answers
 from intake.serializers import IntakeSubmissionSerializer
 from intake.services import intake_submit
 
@@ -79,6 +90,11 @@ QUESTIONNAIRE_TEMPLATE = "intake/wizard/questionnaire_step.html"
 WIZARD_PREFIX = "intake"
 DONE_STEP = "done"
 SUBMITTED_SESSION_KEY = "intake_submitted_id"
+#: The step whose answers carry the safety decision (PHQ-9 item 9, the C-SSRS screen).
+SAFETY_STEP = "feeling"
+#: Session: the crisis page's pending continuation, and a digest of the risk level seen.
+SAFETY_NEXT_SESSION_KEY = "intake_safety_next"
+SAFETY_SHOWN_SESSION_KEY = "intake_safety_shown"
 
 
 def resume_link(request, draft) -> str:
@@ -217,8 +233,38 @@ class IntakeWizard(NamedUrlWizardView):
         return step
 
     def post(self, *args, **kwargs):
-        post = self.request.POST
         step = self._posted_step()
+        notice = self._decide_safety() if step == SAFETY_STEP else None
+        response = self._post(step, args, kwargs)
+        if notice is not None and response.status_code == 302 and self._interrupt(notice):
+            self.request.session[SAFETY_NEXT_SESSION_KEY] = response.url
+            return redirect("intake:safety_check")
+        return response
+
+    def _decide_safety(self):
+        """The safety decision on the posted risk answers (those valid on their own)."""
+        form = self.get_form(step=SAFETY_STEP, data=self.request.POST)
+        form.is_valid()  # fills form.answers with each questionnaire that validates
+        answers = risk_answers(form.answers)
+        if not answers:
+            return None
+        if self.storage.draft is None:
+            return None  # no consent yet (a post that skipped steps): nothing is stored
+        return safety_recorder().record_draft(self.storage.draft, answers)
+
+    def _interrupt(self, notice) -> bool:
+        """Show the crisis page now? Once per risk level (a higher one shows it again)."""
+        # A digest: the session table never holds an answer, nor a risk level derived from one.
+        seen = salted_hmac(
+            "intake.safety-shown", f"{notice.event_id}:{notice.risk_level}", algorithm="sha256"
+        ).hexdigest()
+        if not notice.raised and self.request.session.get(SAFETY_SHOWN_SESSION_KEY) == seen:
+            return False
+        self.request.session[SAFETY_SHOWN_SESSION_KEY] = seen
+        return True
+
+    def _post(self, step, args, kwargs):
+        post = self.request.POST
         if self.storage.draft is None and step == STEP_NAMES[-1]:
             already = submitted_intake(self.request)
             if already is not None:  # a second click on "Submit" after the first went through
@@ -292,7 +338,7 @@ class IntakeWizard(NamedUrlWizardView):
                 intake = draft.submitted_intake
             else:
                 intake = intake_submit(
-                    data=serializer.validated_data, source=IntakeSource.WEB
+                    data=serializer.validated_data, source=IntakeSource.WEB, draft=draft
                 ).intake
                 if draft is not None:
                     drafts.draft_mark_submitted(draft=draft, intake=intake)

@@ -39,6 +39,7 @@ from intake.idempotency import (
 from intake.models import Intake
 from intake.permissions import HasPermissions
 from intake.questionnaires import INSTRUMENTS
+from intake.safety_net import risk_answers
 from intake.selectors import intakes_visible_to
 from interop import codes as c
 from interop.fhir_export import intake_bundle, prefetch_for_export
@@ -46,6 +47,7 @@ from interop.fhir_import import FHIRImportError, Issue, fhir_intake_submit, oper
 from interop.questionnaire import instrument_questionnaire
 from ops.audit import record_access
 from ops.parsers import FHIRJSONParser, JSONBodyParser, RequestTooLarge
+from screening.safety_events import record_rejected_submission
 
 log = structlog.get_logger(__name__)
 
@@ -257,6 +259,58 @@ def created_outcome(intake: Intake, location: str) -> OperationOutcome:
     )
 
 
+def rejected_outcome(issues, notice) -> OperationOutcome:
+    """400 body of a rejected import; with risk answers that were valid (issue 16), the
+    ``safety`` extension (urgent, riskLevel, case, crisisResource lines) and a warning issue
+    naming the crisis resources, beside the error issues."""
+    outcome = operation_outcome(issues)
+    if notice is None:
+        return outcome
+    lines = [f"{r['name']}: {r['contact']}" for r in notice.crisis_resources if r.get("contact")]
+    outcome.extension = [
+        Extension(
+            url=c.EXT_SAFETY,
+            extension=[
+                Extension(url="urgent", valueBoolean=True),
+                Extension(url="riskLevel", valueCode=notice.risk_level),
+                Extension(url="case", valueId=notice.case_id),
+                *(Extension(url="crisisResource", valueString=line) for line in lines),
+            ],
+        )
+    ]
+    outcome.issue.append(
+        OperationOutcomeIssue(
+            severity="warning",
+            code="informational",
+            details=CodeableConcept(
+                coding=[Coding(system=c.CS_IMPORT_RESULT, code="urgent")],
+                text=f"Urgent: possible suicide risk (C-SSRS risk level: {notice.risk_level}). "
+                f"An urgent case ({notice.case_id}) is open although the Bundle was rejected.",
+            ),
+            diagnostics="Show crisis resources now: "
+            + "; ".join(r["contact"] for r in notice.crisis_resources if r.get("contact"))
+            + ".",
+        )
+    )
+    return outcome
+
+
+def rejected_import_safety(request, exc: FHIRImportError):
+    """The safety decision on a rejected Bundle's valid risk answers (None without risk)."""
+    submission = exc.submission or {}
+    answers = risk_answers(submission.get("answers"))
+    if not answers:
+        return None
+    return record_rejected_submission(
+        source="fhir",
+        body=request.data,
+        errors=[{"message": i.message, "expression": list(i.expression)} for i in exc.issues],
+        answers=answers,
+        patient=submission.get("patient"),
+        caller=request.user,
+    )
+
+
 class FHIRImportView(FHIRAPIView):
     permission_classes = [FHIRImportPermissions]
     parser_classes = [FHIRJSONParser, JSONBodyParser]
@@ -287,7 +341,14 @@ class FHIRImportView(FHIRAPIView):
                 OpenApiTypes.OBJECT,
                 description="OperationOutcome: Idempotency-Key reused with a different body.",
             ),
-            400: OpenApiResponse(OpenApiTypes.OBJECT, description="OperationOutcome."),
+            400: OpenApiResponse(
+                OpenApiTypes.OBJECT,
+                description="OperationOutcome. When the Bundle is rejected but its PHQ-9 and/or "
+                "C-SSRS QuestionnaireResponses are valid on their own and show risk, an urgent "
+                "case is opened anyway and the OperationOutcome carries the "
+                "…/StructureDefinition/safety extension (urgent, riskLevel, case, "
+                "crisisResource) and a warning issue listing the crisis resources.",
+            ),
             413: OpenApiResponse(OpenApiTypes.OBJECT, description="Body over 256 KiB."),
             415: OpenApiResponse(
                 OpenApiTypes.OBJECT,
@@ -305,7 +366,8 @@ class FHIRImportView(FHIRAPIView):
             intake, created = submit_once(request, submit)
         except FHIRImportError as exc:
             log.info("fhir_import_rejected", issues=len(exc.issues))
-            return Response(fhir_body(operation_outcome(exc.issues)), status=400)
+            notice = rejected_import_safety(request, exc)
+            return Response(fhir_body(rejected_outcome(exc.issues, notice)), status=400)
         location = request.build_absolute_uri(reverse("intake-detail", args=[intake.pk]))
         log.info("fhir_import_accepted", intake_id=str(intake.pk), replay=not created)
         return Response(

@@ -103,6 +103,9 @@ EXT_TREATMENT_COURSE = extension_url("treatment-course")
 EXT_FLAG_LEVEL = extension_url("flag-level")
 #: OperationOutcome of a successful import: intake, status, urgent, riskLevel (sub-extensions).
 EXT_INTAKE_CREATED = extension_url("intake-created")
+# On a rejected import (400) whose risk answers were valid and show risk (issue 16): urgent,
+# riskLevel, case and one crisisResource per line, as the JSON API's ``safety`` object.
+EXT_SAFETY = extension_url("safety")
 
 # --- Identifier systems ---------------------------------------------------------------------
 

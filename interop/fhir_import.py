@@ -82,8 +82,11 @@ class Issue:
 
 
 class FHIRImportError(Exception):
-    def __init__(self, issues: Iterable[Issue]):
+    def __init__(self, issues: Iterable[Issue], submission: dict | None = None):
         self.issues = list(issues)[:MAX_ISSUES]
+        # The JSON API body the Bundle translated to (as far as it could), for the safety
+        # decision on a rejected import's risk answers; None when it could not be read.
+        self.submission = submission
         super().__init__(f"{len(self.issues)} issue(s)")
 
 
@@ -774,7 +777,7 @@ def fhir_intake_submit(*, body: object, submitted_by) -> SubmittedIntake:
     valid = serializer.is_valid()
     issues = t.issues + ([] if valid else serializer_issues(t, serializer.errors))
     if issues:
-        raise FHIRImportError(issues)
+        raise FHIRImportError(issues, submission=t.data)
     with transaction.atomic():
         return intake_submit(
             data=serializer.validated_data, source="api", submitted_by=submitted_by

@@ -67,6 +67,16 @@ def _blank_free_text(model_label: str, text_field: str, **filters) -> int:
     return model.objects.filter(**filters).update(**{text_field: ERASED_TEXT})
 
 
+def _erase_rejected_bodies(intake_ids) -> int:
+    try:
+        model = apps.get_model("screening", "SafetyEvent")
+    except LookupError:
+        return 0
+    return model.objects.filter(intake__in=intake_ids, rejected_body__isnull=False).update(
+        rejected_body=None, patient_key="", body_key="", body_purged_at=timezone.now()
+    )
+
+
 def patient_erase(*, patient: Patient, by) -> dict:
     """Erase identifying data in one transaction with its audit row; idempotent."""
     with transaction.atomic():
@@ -92,6 +102,8 @@ def patient_erase(*, patient: Patient, by) -> dict:
             "referral_notes_erased": _blank_free_text(
                 "referrals.Referral", "note", intake__in=intake_ids
             ),
+            # A rejected submission's body (and its match keys) joined to one of the intakes.
+            "rejected_bodies_erased": _erase_rejected_bodies(intake_ids),
         }
         record_change(before=before, after=patient, actor=by, event="erasure", **counts)
     return counts

@@ -288,6 +288,13 @@ class CaseAdmin(admin.ModelAdmin):
 
     @admin.display(description="Patient")
     def patient(self, case):
+        if case.intake_id is None:  # a safety event's case: details on the (audited) page
+            event = case.safety_event
+            label = "unfinished intake" if event.source == "draft" else "rejected submission"
+            return format_html(
+                '<span class="rq-tag rq-tag--alert" data-testid="unfinished-badge">{}</span>',
+                label,
+            )
         patient = case.intake.patient
         today = getattr(self, "_today", None) or timezone.localdate()
         age = patient.age_on(today)
@@ -297,6 +304,10 @@ class CaseAdmin(admin.ModelAdmin):
 
     @admin.display(description="Flags")
     def flag_badges(self, case):
+        if case.intake_id is None:
+            return mark_safe(
+                '<span class="rq-flag rq-flag--urgent" title="urgent level">Suicide risk</span>'
+            )
         flags = selectors.queue_flags(case)
         if not flags:
             return "—"
@@ -312,6 +323,8 @@ class CaseAdmin(admin.ModelAdmin):
     @admin.display(description="PHQ-9")
     def phq9(self, case):
         summary = self._summary(case)
+        if case.intake_id is None:
+            return "—"
         if summary.get("run_status") == "failed":
             return mark_safe('<span class="rq-tag rq-tag--alert">screening failed</span>')
         if summary.get("phq9_total") in (None, ""):
@@ -406,7 +419,10 @@ class CaseAdmin(admin.ModelAdmin):
         if not self.has_view_permission(request, case):
             raise PermissionDenied
         record_access(case, user=request.user, view="case page")
-        page = selectors.case_page(case)
+        if case.intake_id is None:  # a safety event before its intake: risk answers, contact
+            page = selectors.unfinished_case_page(case)
+        else:
+            page = selectors.case_page(case)
         can_review = self.has_change_permission(request, case)
         context = {
             **self.admin_site.each_context(request),
@@ -422,10 +438,10 @@ class CaseAdmin(admin.ModelAdmin):
             "can_review": can_review,
             "can_note": request.user.has_perm(review.NOTE_PERMISSION),
             "moves": review.available_moves(case) if can_review else [],
-            "chart_data": selectors.trend_chart_data(page.trend),
+            "chart_data": selectors.trend_chart_data(getattr(page, "trend", [])),
             "history": selectors.case_history(case),
             "access": selectors.case_access_history(case),
-            "find_providers_url": _find_providers_url(case),
+            "find_providers_url": _find_providers_url(case) if case.intake_id else None,
             "access_by_user_url": _url_or_none("admin:access_by_user"),
             "support_resources": selectors.support_resources(),
             "referrals": selectors.case_referrals(case),

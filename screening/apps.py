@@ -7,10 +7,16 @@ class ScreeningConfig(AppConfig):
     name = "screening"
 
     def ready(self):
-        from intake.extensions import register_detail_section, register_list_filter
+        from intake.extensions import (
+            register_detail_section,
+            register_list_filter,
+            register_safety_recorder,
+        )
         from screening import receivers
         from screening.api_sections import FLAG_FILTER, SCREENING_SECTION
+        from screening.safety_events import RECORDER
 
         receivers.connect()
+        register_safety_recorder(RECORDER)
         register_detail_section(SCREENING_SECTION)
         register_list_filter(FLAG_FILTER)

@@ -4,8 +4,15 @@ A ``ScreeningRun`` is one evaluation of one intake by one ruleset version (uniqu
 whole result as the API shows it. ``Flag`` rows are the run's flags (and, before any run, the
 ``suicide_risk`` flag written synchronously at submission). A ``Case`` is the review work item
 opened when any flag is moderate or higher, or at once for an urgent submission.
+
+A ``SafetyEvent`` is a risk answer acted on before (or without) a submitted intake: PHQ-9 item
+9 or the C-SSRS screen saved in a wizard draft, or the valid risk blocks of an API/FHIR
+submission rejected with a 400. It opens an urgent ``Case`` of its own (``Case.intake`` is
+empty until the draft is submitted, or a corrected retry for the same patient arrives; the
+intake then joins that case).
 """
 
+import json
 import uuid
 
 from django.conf import settings
@@ -13,9 +20,10 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+from encrypted_fields.fields import EncryptedTextField
 
 from intake.crypto import EncryptedNoteField
-from intake.models import Intake
+from intake.models import Intake, IntakeDraft
 
 LEVELS = ("urgent", "high", "moderate", "info")
 LEVEL_RANK = {level: rank for rank, level in enumerate(LEVELS)}  # 0 is the most pressing
@@ -90,6 +98,79 @@ class Flag(models.Model):
         }
 
 
+class SafetyEventSource(models.TextChoices):
+    DRAFT = "draft", "Unfinished web intake"
+    API = "api", "Rejected API submission"
+    FHIR = "fhir", "Rejected FHIR import"
+
+
+class SafetyEvent(models.Model):
+    """Risk answers acted on before a complete intake exists (screening.safety_events).
+
+    ``answers`` holds only the risk blocks that were valid on their own (``phq9``,
+    ``cssrs_screen``); ``safety`` the decision made from them (``assess_safety``'s dict). A
+    rejected API/FHIR body is kept encrypted in ``rejected_body`` until ``body_expires_at``
+    (30 days) for the clinician, then purged with the match keys; the event, its answers and
+    its case stay (a clinical record).
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    source = models.CharField(max_length=5, choices=SafetyEventSource.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    # A wizard draft (purged with its draft after expiry: the event stays, the link goes).
+    draft = models.OneToOneField(
+        IntakeDraft,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="safety_event",
+    )
+    # A rejected API/FHIR submission: who sent it, its body (encrypted) and how to match a
+    # corrected retry (keyed digests, never the identifiers themselves).
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    # JSON text of {"sent": the body as sent, "patient": its patient block, "errors": the
+    # 400's errors}: encrypted whole (EncryptedJSONField would give every number back as a
+    # string), read through ``rejected``.
+    rejected_body = EncryptedTextField(null=True, blank=True)
+    body_expires_at = models.DateTimeField(null=True, blank=True)
+    body_purged_at = models.DateTimeField(null=True, blank=True)
+    patient_key = models.CharField(max_length=64, blank=True, default="", db_index=True)
+    body_key = models.CharField(max_length=64, blank=True, default="", db_index=True)
+    # The decision.
+    answers = models.JSONField(default=dict)
+    safety = models.JSONField(default=dict)
+    risk_level = models.CharField(max_length=12, default="not_assessed")
+    # The intake that joined the event's case (the submitted draft, the corrected retry).
+    intake = models.OneToOneField(
+        Intake, null=True, blank=True, on_delete=models.SET_NULL, related_name="safety_event"
+    )
+    joined_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["body_expires_at"],
+                name="safety_event_body_expiry",
+                condition=Q(body_purged_at__isnull=True, body_expires_at__isnull=False),
+            )
+        ]
+
+    def __str__(self):  # never the body: __str__ ends up in logs and admin history
+        return f"Safety event {str(self.pk)[:8]} ({self.source})"
+
+    @property
+    def rejected(self) -> dict | None:
+        """The kept body (``sent``, ``patient``, ``errors``), None once purged or for a draft."""
+        return json.loads(self.rejected_body) if self.rejected_body else None
+
+
 class CaseStatus(models.TextChoices):
     NEW = "new"
     IN_REVIEW = "in_review", "In review"
@@ -102,7 +183,9 @@ OPEN_STATUSES = (CaseStatus.NEW, CaseStatus.IN_REVIEW)
 
 
 class Case(ConcurrentTransitionMixin, models.Model):
-    """A clinician's review of one intake. Urgent cases are notified and escalated.
+    """A clinician's review of one intake (or, before one exists, of a safety event: an
+    unfinished web intake or a rejected submission with risk answers). Urgent cases are
+    notified and escalated.
 
     The review moves ``new → in_review → referred | closed | dismissed`` through the
     ``@transition`` methods below, called only by the services in ``screening.review`` (one
@@ -111,7 +194,12 @@ class Case(ConcurrentTransitionMixin, models.Model):
     """
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    intake = models.OneToOneField(Intake, on_delete=models.CASCADE, related_name="case")
+    intake = models.OneToOneField(
+        Intake, null=True, blank=True, on_delete=models.CASCADE, related_name="case"
+    )
+    safety_event = models.OneToOneField(
+        SafetyEvent, null=True, blank=True, on_delete=models.PROTECT, related_name="case"
+    )
     status = FSMField(default=CaseStatus.NEW, choices=CaseStatus.choices)
     urgent = models.BooleanField(default=False)
     priority = models.PositiveSmallIntegerField(
@@ -166,6 +254,12 @@ class Case(ConcurrentTransitionMixin, models.Model):
             ),
             models.Index(fields=["assigned_to", "status"], name="case_assignee_status"),
         ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(intake__isnull=False) | Q(safety_event__isnull=False),
+                name="case_has_intake_or_safety_event",
+            )
+        ]
 
     def __str__(self):
         return f"Case {str(self.pk)[:8]}"
@@ -173,6 +267,11 @@ class Case(ConcurrentTransitionMixin, models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
+
+    @property
+    def unfinished(self) -> bool:
+        """Opened for a safety event whose intake has not arrived (yet)."""
+        return self.intake_id is None
 
     @property
     def needs_acknowledgement(self) -> bool:

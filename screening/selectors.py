@@ -45,6 +45,9 @@ _QUEUE_DEFERRED = (
     "intake__patient__postal_code",
     "intake__patient__email_index",
     "intake__patient__external_id_index",
+    "safety_event__rejected_body",
+    "safety_event__answers",
+    "safety_event__safety",
 )
 
 
@@ -84,7 +87,7 @@ def case_queue() -> QuerySet[Case]:
         .order_by()
     )  # Flag's default ordering would join and sort by intake for nothing
     return (
-        Case.objects.select_related("intake__patient", "assigned_to")
+        Case.objects.select_related("intake__patient", "assigned_to", "safety_event")
         .defer(*_QUEUE_DEFERRED)
         .annotate(screening_summary=_current_run_summary())
         .prefetch_related(Prefetch("intake__flags", queryset=flags, to_attr="current_flags"))
@@ -93,6 +96,8 @@ def case_queue() -> QuerySet[Case]:
 
 def queue_flags(case: Case) -> list[Flag]:
     """The case's current flags, one per code, most pressing first."""
+    if case.intake_id is None:
+        return []  # a safety event's case: the queue shows its own badge
     flags = getattr(case.intake, "current_flags", None)
     if flags is None:
         flags = list(case.intake.flags.filter(current_flags_q()))
@@ -112,6 +117,8 @@ def open_cases(qs: QuerySet[Case]) -> QuerySet[Case]:
 
 def cases_with_flag(qs: QuerySet[Case], code: str) -> QuerySet[Case]:
     current = Flag.objects.filter(current_flags_q(), intake=OuterRef("intake_id"), code=code)
+    if code == "suicide_risk":  # a safety event's case is a suicide-risk case before its intake
+        return qs.filter(Exists(current) | Q(intake__isnull=True, safety_event__isnull=False))
     return qs.filter(Exists(current))
 
 
@@ -224,6 +231,8 @@ class CasePage:
     neuromodulation: list
     trend: list[TrendPoint]
     notes: list[CaseNote]
+
+    unfinished = False
 
     @property
     def patient(self):
@@ -466,7 +475,11 @@ def trend_chart_data(points: list[TrendPoint]) -> dict:
 def case_for_page(case_id) -> Case | None:
     return (
         Case.objects.select_related(
-            "intake__patient", "assigned_to", "acknowledged_by", "status_changed_by"
+            "intake__patient",
+            "assigned_to",
+            "acknowledged_by",
+            "status_changed_by",
+            "safety_event__draft",
         )
         .prefetch_related(
             "intake__responses",
@@ -487,6 +500,153 @@ def case_for_page(case_id) -> Case | None:
         )
         .filter(pk=case_id)
         .first()
+    )
+
+
+# --- A case opened by a safety event, before its intake (screening.safety_events) ----------
+
+#: The wizard's "About you" fields a clinician needs to reach the patient (intake.forms).
+_DRAFT_CONTACT_STEP = "about-you"
+_CONTACT_FIELDS = (
+    "given_name",
+    "family_name",
+    "birth_date",
+    "sex_at_birth",
+    "email",
+    "phone",
+    "external_id",
+    "state",
+    "postal_code",
+)
+
+
+@dataclass(frozen=True)
+class ContactSoFar:
+    """What the patient (or partner) gave about the person before the intake was complete."""
+
+    given_name: str = ""
+    family_name: str = ""
+    birth_date: str = ""
+    sex_at_birth: str = ""
+    email: str = ""
+    phone: str = ""
+    external_id: str = ""
+    state: str = ""
+    postal_code: str = ""
+
+    @property
+    def display_name(self) -> str:
+        name = " ".join(part for part in (self.given_name, self.family_name) if part)
+        return name or "Name not given"
+
+    @classmethod
+    def of(cls, values) -> "ContactSoFar":
+        def text(value):
+            if isinstance(value, list):  # a wizard step's posted values
+                value = value[0] if value else ""
+            return str(value).strip() if isinstance(value, str | int) else ""
+
+        return cls(**{name: text(values.get(name, "")) for name in _CONTACT_FIELDS})
+
+
+def _draft_contact(draft) -> ContactSoFar | None:
+    if draft is None:
+        return None
+    step = (draft.data or {}).get(_DRAFT_CONTACT_STEP)
+    if not step:
+        return None
+    prefix = f"{_DRAFT_CONTACT_STEP}-"
+    return ContactSoFar.of(
+        {key.removeprefix(prefix): value for key, value in step.items() if key.startswith(prefix)}
+    )
+
+
+def _answer_panels(answers: dict) -> list[InstrumentPanel]:
+    panels = []
+    for key, given in answers.items():
+        instrument = INSTRUMENTS.get(key)
+        if instrument is None or not isinstance(given, dict):
+            continue
+        items = [
+            AnsweredItem(
+                key=item.key,
+                text=item.text,
+                value=given.get(item.key),
+                answer=_answer_label(item, given.get(item.key)),
+                concerning=key == "phq9" and item.key == "q9" and bool(given.get("q9")),
+            )
+            for item in visible_items(instrument, given, sex_at_birth=None)
+        ]
+        panels.append(InstrumentPanel(instrument.key, instrument.name, {}, items))
+    return panels
+
+
+@dataclass
+class UnfinishedCasePage:
+    """The case page of a safety event whose intake has not arrived: the risk answers, the
+    decision, the contact details given so far (from the draft, or the rejected body) and,
+    for a rejected submission, what was sent and why it was refused."""
+
+    case: Case
+    event: Any
+    contact: ContactSoFar | None
+    instruments: list[InstrumentPanel]
+    notes: list[CaseNote]
+    unfinished = True
+    intake = None
+    trd = None
+
+    @property
+    def patient(self) -> ContactSoFar:
+        return self.contact or ContactSoFar()
+
+    @property
+    def evidence(self) -> list[str]:
+        return list((self.event.safety or {}).get("evidence") or [])
+
+    @property
+    def draft_step(self) -> str:
+        draft = self.event.draft
+        return words(draft.current_step) if draft is not None else ""
+
+    @property
+    def rejected_body_json(self) -> str:
+        import json
+
+        sent = (self.event.rejected or {}).get("sent")
+        return json.dumps(sent, indent=2, sort_keys=True) if sent is not None else ""
+
+    @property
+    def rejected_errors(self) -> list[str]:
+        errors = (self.event.rejected or {}).get("errors")
+        return [f"{path}: {message}" for path, message in _flat(errors)]
+
+
+def _flat(errors, path=""):
+    if isinstance(errors, dict):
+        for key, value in errors.items():
+            yield from _flat(value, f"{path}.{key}" if path else str(key))
+    elif isinstance(errors, list):
+        for value in errors:
+            yield from _flat(value, path)
+    elif errors:
+        yield path, str(errors)
+
+
+def unfinished_case_page(case: Case) -> UnfinishedCasePage:
+    """The page of a case opened for a safety event (``case.intake`` empty). Reading it is an
+    audited access of the case (the admin records it), as for any case page."""
+    event = case.safety_event
+    if event.rejected:
+        contact = ContactSoFar.of(event.rejected.get("patient") or {})
+    else:
+        contact = _draft_contact(event.draft)
+    return UnfinishedCasePage(
+        case=case,
+        event=event,
+        contact=contact,
+        instruments=_answer_panels(event.answers or {}),
+        notes=list(case.notes.all()),
     )
 
 

@@ -210,8 +210,9 @@ def _send_case_mail(case: Case, recipients, *, escalation: bool) -> None:
         if escalation
         else "Urgent case needs same-day review"
     )
+    what = "An intake" if case.intake_id else "An unfinished intake (or a refused submission)"
     body = (
-        "An intake raised the urgent suicide-risk flag and needs same-day review.\n\n"
+        f"{what} raised the urgent suicide-risk flag and needs same-day review.\n\n"
         f"Open the case: {case_link(case)}\n\n"
         "Acknowledge it in the review queue to stop escalation. This message carries no "
         "patient data by design."

@@ -6,7 +6,7 @@ from celery import shared_task
 from django.db import DatabaseError, InterfaceError, OperationalError
 from kombu.exceptions import OperationalError as BrokerError
 
-from screening import services
+from screening import safety_events, services
 
 log = structlog.get_logger(__name__)
 
@@ -57,3 +57,9 @@ def sweep_unscreened() -> None:
 @shared_task(name="screening.tasks.escalate_unacknowledged", ignore_result=True)
 def escalate_unacknowledged() -> None:
     services.escalate_unacknowledged()
+
+
+@shared_task(name="screening.tasks.purge_rejected_bodies", ignore_result=True)
+def purge_rejected_bodies() -> int:
+    """Daily: drop rejected submissions' bodies past their 30 days. Safe to repeat."""
+    return safety_events.purge_rejected_bodies()

@@ -3,9 +3,11 @@
 import re
 
 import pytest
+from django.core import mail
 from playwright.sync_api import expect
 
 from intake.models import Intake, IntakeDraft
+from screening.models import Case
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -223,6 +225,20 @@ def test_item9_brings_the_safety_questions_and_ends_on_the_crisis_page(live_serv
     page.screenshot(path="/tmp/intake-feeling-375.png", full_page=True)
     user.press("Continue")
 
+    # Lower risk: the 988 page at once (988 first, 911 last), then a clear way on.
+    expect(page.locator("h1")).to_have_text("Please reach out for support now")
+    expect(page.get_by_role("link", name="Call 988", exact=True).first).to_have_attribute(
+        "href", "tel:988"
+    )
+    case = Case.objects.get()
+    assert case.urgent and case.intake_id is None
+    assert case.safety_event.risk_level == "low"
+    page.get_by_role("link", name="Continue the questionnaire").focus()
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    user.expect_step(4, "Mood history")
+    assert IntakeDraft.objects.get().current_step == "mood-history"
+
     for number in range(4, 11):
         expect(page.locator("#progress")).to_have_text(f"Step {number} of 11")
         user.press("Continue")
@@ -239,7 +255,92 @@ def test_item9_brings_the_safety_questions_and_ends_on_the_crisis_page(live_serv
     intake = Intake.objects.get()
     assert intake.urgent is True
     assert intake.risk_level == "low"
+    assert Case.objects.get().intake == intake  # joined the case the mood step opened
     page.get_by_role("link", name="Continue: what happens next").focus()
     with page.expect_navigation():
         page.keyboard.press("Enter")
     expect(page.get_by_text("A clinician on the care team reviews your answers")).to_be_visible()
+
+
+def test_high_risk_on_the_mood_step_interrupts_and_reaches_on_call_even_if_abandoned(
+    live_server, new_context, cleo
+):
+    """Issue 16: the patient answers high risk on step 3, sees "call 911 / 988 now", closes
+    the browser. The queue shows an urgent unfinished-intake case, on-call was emailed once;
+    resumed and submitted later, the intake joins that case (no second case or email)."""
+    mail.outbox.clear()
+    page = new_context().new_page()
+    user = KeyboardUser(page)
+    page.goto(f"{live_server.url}/intake/questionnaire/")
+    user.tick("id_welcome-screening")
+    user.press("Agree and start")
+    user.type_into("id_about-you-given_name", "Ada")
+    user.type_into("id_about-you-family_name", "Rivera")
+    user.type_into("id_about-you-birth_date", "03141986")
+    user.choose("about-you-sex_at_birth", 0)
+    user.type_into("id_about-you-email", "ada@example.org")
+    user.type_into("id_about-you-phone", "+1 212 555 0100")
+    user.pick("id_about-you-state", "New York", "NY")
+    user.press("Continue")
+
+    user.expect_step(3, "How you have been feeling")
+    resume_url = page.locator("#resume-link").input_value()
+    answer_phq9(user, item9=3)  # nearly every day
+    for item in ("q1", "q2", "q3", "q4", "q5"):  # thoughts, method, intent, plan: yes
+        user.choose(f"feeling-cssrs_screen__{item}", 0)
+    user.choose("feeling-cssrs_screen__q6", 1)
+    user.press("Continue")
+
+    expect(page.locator("h1")).to_have_text("Please call 911 or 988 now")
+    call_911 = page.get_by_role("link", name="Call 911", exact=True).first
+    expect(call_911).to_have_attribute("href", "tel:911")
+    expect(page.get_by_role("link", name="Text 988", exact=True).first).to_have_attribute(
+        "href", "sms:988"
+    )
+    box_911 = call_911.bounding_box()
+    box_988 = page.locator("main").get_by_role("link", name="Call 988", exact=True).first
+    assert box_911["y"] < box_988.bounding_box()["y"]  # 911 comes first
+    expect(page.get_by_role("link", name="Continue the questionnaire")).to_be_visible()
+    assert "Ada" not in page.url and "911" not in page.url
+    page.context.close()  # the patient stops here
+
+    case = Case.objects.select_related("safety_event").get()
+    assert case.urgent and case.intake_id is None and case.safety_event.risk_level == "high"
+    assert len(mail.outbox) == 1
+    assert str(case.pk) in mail.outbox[0].body and "Ada" not in mail.outbox[0].body
+
+    # The clinician's queue: an urgent unfinished-intake case, with what was given so far.
+    staff = new_context(viewport={"width": 1280, "height": 900}).new_page()
+    staff.goto(f"{live_server.url}/admin/login/?next=/admin/screening/case/")
+    staff.fill("#id_username", "cleo")
+    staff.fill("#id_password", "pw-cleo")
+    staff.click("input[type=submit]")
+    staff.wait_for_url("**/admin/screening/case/")
+    row = staff.locator("#result_list tbody tr").first
+    expect(row.get_by_test_id("unfinished-badge")).to_have_text("unfinished intake")
+    expect(row).to_contain_text("Suicide risk")
+    expect(row).to_contain_text("not acknowledged")
+    row.locator("th.field-case_ref a").click()
+    staff.wait_for_url(f"**/admin/screening/case/{case.pk}/change/")
+    contact = staff.locator("#contact-so-far")
+    expect(contact).to_contain_text("Ada Rivera")
+    expect(contact).to_contain_text("ada@example.org")
+    expect(contact).to_contain_text("+1 212 555 0100")
+    expect(staff.locator("[data-flag=suicide_risk]")).to_contain_text("High suicide risk")
+
+    # Later, another browser: the resume link, the rest of the steps, submit.
+    page = new_context().new_page()
+    user = KeyboardUser(page)
+    page.goto(resume_url)
+    user.expect_step(4, "Mood history")
+    for number in range(4, 11):
+        expect(page.locator("#progress")).to_have_text(f"Step {number} of 11")
+        user.press("Skip this step" if number == 7 else "Continue")
+    user.press("Submit my answers")
+    expect(page.locator("h1")).to_have_text("Please reach out for support now")
+
+    intake = Intake.objects.get()
+    assert intake.urgent and intake.risk_level == "high"
+    assert Case.objects.count() == 1
+    assert Case.objects.get().intake == intake
+    assert len(mail.outbox) == 1  # no second page to on-call

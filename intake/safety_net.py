@@ -1,0 +1,83 @@
+"""The safety net: a risk answer is acted on when it is given, not only at a complete submit.
+
+Two edges of intake give risk answers outside a valid submission:
+
+* the web wizard, when the step holding PHQ-9 item 9 (and the C-SSRS screen it brings in) is
+  posted: the draft's safety event is recorded in that request (intake.wizard);
+* ``POST /api/v1/intakes/`` (and the FHIR import), when a submission is rejected with a 400 but
+  its ``answers.phq9`` and/or ``answers.cssrs_screen`` blocks are valid on their own and show
+  risk: the 400 body carries a ``safety`` object and an urgent case is opened.
+
+:func:`risk_answers` picks those blocks out of an unvalidated ``answers`` object, each only if
+it is valid by itself (the API's own per-instrument validation); the decision is then the
+same pure rule as at submission (``screening.rules.safety.assess_safety``), made by the
+screening app through ``intake.extensions.safety_recorder()``.
+
+A corrected retry of a rejected submission joins the rejected submission's case when it comes
+from the same caller about the same patient: :func:`patient_match_key` is a keyed digest of
+the caller, the patient's external id (else email) and birth date, as sent (the contract's
+"strong key": same partner, same external id and birth date). Without those, only an exact
+repeat of the body (:func:`body_match_key`) finds the event again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+
+from intake.answer_validation import validate_instrument_answers
+from intake.crypto import keyed_digest, normalise_email, normalise_external_id
+from intake.idempotency import body_digest
+
+#: Instruments whose answers carry the safety decision (clinical.md §4.1 item 9, §4.11).
+RISK_INSTRUMENTS = ("phq9", "cssrs_screen")
+
+
+def risk_answers(answers: object) -> dict[str, dict]:
+    """The risk instruments' answers that are valid by themselves, keyed by instrument.
+
+    Neither block depends on the patient's sex at birth, so none is needed. A block that is
+    present but invalid is left out (the other one still counts: a valid item 9 is never
+    dropped because the C-SSRS block beside it had a mistake)."""
+    if not isinstance(answers, Mapping):
+        return {}
+    valid = {}
+    for key in RISK_INSTRUMENTS:
+        block = answers.get(key)
+        valid_alone = isinstance(block, Mapping) and block
+        if valid_alone and not validate_instrument_answers(key, block, sex_at_birth=None):
+            valid[key] = dict(block)
+    return valid
+
+
+def _birth_date_text(value) -> str:
+    if isinstance(value, date):
+        return value.isoformat()
+    return value.strip() if isinstance(value, str) else ""
+
+
+def patient_match_key(caller, patient: object) -> str:
+    """A keyed digest of (caller, external id else email, birth date), or "" when the
+    submission does not carry them. Works on a raw body's ``patient`` as on validated data."""
+    caller_id = getattr(caller, "pk", None)
+    if caller_id is None or not isinstance(patient, Mapping):
+        return ""
+    external_id, email = patient.get("external_id"), patient.get("email")
+    if isinstance(external_id, str) and external_id.strip():
+        identity = "external_id:" + normalise_external_id(external_id)
+    elif isinstance(email, str) and email.strip():
+        identity = "email:" + normalise_email(email)
+    else:
+        return ""
+    born = _birth_date_text(patient.get("birth_date"))
+    if not born:
+        return ""
+    return keyed_digest("safety-match", f"{caller_id}|{identity}|{born}")
+
+
+def body_match_key(caller, body: object) -> str:
+    """A keyed digest of (caller, the body exactly): an automatic retry of the same body."""
+    caller_id = getattr(caller, "pk", None)
+    if caller_id is None:
+        return ""
+    return keyed_digest("safety-body", f"{caller_id}|{body_digest(body)}")
