@@ -22,7 +22,15 @@ def normalise_external_id(value: str) -> str:
     return value.strip()
 
 
-NORMALISERS = {"email": normalise_email, "external_id": normalise_external_id}
+def normalise_demographic(value: str) -> str:
+    return " ".join(value.split()).lower()
+
+
+NORMALISERS = {
+    "email": normalise_email,
+    "external_id": normalise_external_id,
+    "demographic": normalise_demographic,
+}
 
 
 def keyed_digest(purpose: str, value: str) -> str:
@@ -36,6 +44,16 @@ def blind_index(purpose: str, value: str | None) -> str | None:
     if value is None or not str(value).strip():
         return None
     return keyed_digest(purpose, NORMALISERS[purpose](str(value)))
+
+
+def demographic_index(given, family, born, postal_code) -> str | None:
+    """Blind index of name + birth date + 5-digit ZIP, or None when any part is missing."""
+    parts = [given, family, born, postal_code]
+    if any(part is None or not str(part).strip() for part in parts):
+        return None
+    zip5 = str(postal_code).strip()[:5]
+    born_text = born.isoformat() if hasattr(born, "isoformat") else str(born)
+    return blind_index("demographic", f"{given}|{family}|{born_text}|{zip5}")
 
 
 class EncryptedNoteField(EncryptedTextField):
