@@ -7,9 +7,12 @@ so they cannot be searched. Beside each searchable one we store
 digests, and the digest reveals nothing without the key.
 """
 
+import contextlib
 import hashlib
 import hmac
+import json
 
+from cryptography.fernet import InvalidToken
 from django.conf import settings
 from encrypted_fields.fields import EncryptedTextField
 
@@ -68,6 +71,28 @@ class EncryptedNoteField(EncryptedTextField):
 
     def from_db_value(self, value, expression, connection):
         return "" if value is None else super().from_db_value(value, expression, connection)
+
+
+class EncryptedJSONDocumentField(EncryptedTextField):
+    """A JSON document encrypted whole (one Fernet token): keys are hidden too, and values
+    keep their types (the library's EncryptedJSONField encrypts each leaf as text, so
+    ``False`` and ``None`` would read back as ``"False"`` and ``"None"``)."""
+
+    def get_prep_value(self, value):
+        if value is None:
+            return None
+        text = json.dumps(value, sort_keys=True, default=str)
+        return self.f.encrypt(text.encode()).decode()
+
+    def from_db_value(self, value, expression, connection):
+        return self.to_python(value)
+
+    def to_python(self, value):
+        if value is None or not isinstance(value, str):
+            return value
+        with contextlib.suppress(InvalidToken):  # not a token: plain JSON text (a fixture)
+            value = self.f.decrypt(value.encode()).decode()
+        return json.loads(value)
 
 
 def rewrite_existing(app_label: str, model_name: str, *fields: str, change=None):

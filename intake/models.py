@@ -24,7 +24,12 @@ from encrypted_fields.fields import (
     EncryptedJSONField,
 )
 
-from intake.crypto import EncryptedNoteField, blind_index, demographic_index
+from intake.crypto import (
+    EncryptedJSONDocumentField,
+    EncryptedNoteField,
+    blind_index,
+    demographic_index,
+)
 
 
 class ImmutableRecordError(Exception):
@@ -215,7 +220,7 @@ class IntakeIdentity(models.Model):
     intake = models.OneToOneField(
         Intake, primary_key=True, on_delete=models.CASCADE, related_name="identity"
     )
-    values = EncryptedJSONField(default=dict)
+    values = EncryptedJSONDocumentField(default=dict)
     erased_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self):
@@ -288,7 +293,7 @@ class PatientRevision(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     changed_at = models.DateTimeField(auto_now_add=True)
-    old_values = EncryptedJSONField(default=dict)
+    old_values = EncryptedJSONDocumentField(default=dict)
 
     class Meta:
         ordering = ["-changed_at"]
