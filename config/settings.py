@@ -378,7 +378,13 @@ AUDITLOG_INCLUDE_TRACKING_MODELS = (
     {
         "model": "intake.patient",
         "mask_fields": list(PATIENT_IDENTIFYING_FIELDS),
-        "exclude_fields": ["external_id_index", "email_index", "created_at", "updated_at"],
+        "exclude_fields": [
+            "external_id_index",
+            "email_index",
+            "demographic_index",
+            "created_at",
+            "updated_at",
+        ],
     },
     {
         "model": "intake.intake",

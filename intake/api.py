@@ -140,20 +140,11 @@ class IntakeListItemSerializer(serializers.ModelSerializer):
         fields = ["id", "status", "source", "submitted_at", "urgent", "risk_level"]
 
 
-def patient_as_submitted(p) -> dict:
-    return {
-        "external_id": p.external_id,
-        "given_name": p.given_name,
-        "family_name": p.family_name,
-        "birth_date": p.birth_date.isoformat() if p.birth_date else None,
-        "sex_at_birth": p.sex_at_birth,
-        "email": p.email,
-        "phone": p.phone,
-        "state": p.state,
-        "postal_code": p.postal_code,
-        "preferred_languages": p.preferred_languages,
-        "insurance": {"payer": p.insurance_payer, "self_pay": p.self_pay},
-    }
+def patient_as_submitted(intake: Intake) -> dict:
+    """The intake's identity exactly as its caller sent it (intake.models.IntakeIdentity):
+    never the linked patient record, and never a field the caller did not send."""
+    identity = getattr(intake, "identity", None)
+    return dict(identity.values) if identity is not None else {}
 
 
 def treatment_history_as_submitted(intake: Intake) -> dict:
@@ -195,7 +186,7 @@ def intake_detail(intake: Intake, user) -> dict:
         "source": intake.source,
         "submitted_at": serializers.DateTimeField().to_representation(intake.submitted_at),
         "safety": intake.safety,
-        "patient": patient_as_submitted(intake.patient),
+        "patient": patient_as_submitted(intake),
         "consent": {
             "screening": intake.consent_screening,
             "privacy_notice_version": intake.privacy_notice_version,
@@ -228,7 +219,9 @@ IntakeDetailSchema = inline_serializer(
         "source": serializers.ChoiceField(choices=["web", "api"]),
         "submitted_at": serializers.DateTimeField(),
         "safety": SafetySerializer(),
-        "patient": serializers.DictField(help_text="As submitted."),
+        "patient": serializers.DictField(
+            help_text="The identity this intake was submitted with: only the fields sent."
+        ),
         "consent": serializers.DictField(),
         "care_preferences": serializers.DictField(),
         "answers": serializers.DictField(required=False, help_text="Clinicians only."),

@@ -7,9 +7,12 @@ so they cannot be searched. Beside each searchable one we store
 digests, and the digest reveals nothing without the key.
 """
 
+import contextlib
 import hashlib
 import hmac
+import json
 
+from cryptography.fernet import InvalidToken
 from django.conf import settings
 from encrypted_fields.fields import EncryptedTextField
 
@@ -22,7 +25,15 @@ def normalise_external_id(value: str) -> str:
     return value.strip()
 
 
-NORMALISERS = {"email": normalise_email, "external_id": normalise_external_id}
+def normalise_demographic(value: str) -> str:
+    return " ".join(value.split()).lower()
+
+
+NORMALISERS = {
+    "email": normalise_email,
+    "external_id": normalise_external_id,
+    "demographic": normalise_demographic,
+}
 
 
 def keyed_digest(purpose: str, value: str) -> str:
@@ -38,6 +49,16 @@ def blind_index(purpose: str, value: str | None) -> str | None:
     return keyed_digest(purpose, NORMALISERS[purpose](str(value)))
 
 
+def demographic_index(given, family, born, postal_code) -> str | None:
+    """Blind index of name + birth date + 5-digit ZIP, or None when any part is missing."""
+    parts = [given, family, born, postal_code]
+    if any(part is None or not str(part).strip() for part in parts):
+        return None
+    zip5 = str(postal_code).strip()[:5]
+    born_text = born.isoformat() if hasattr(born, "isoformat") else str(born)
+    return blind_index("demographic", f"{given}|{family}|{born_text}|{zip5}")
+
+
 class EncryptedNoteField(EncryptedTextField):
     """Free text staff write about a patient (case notes, reasons, referral notes): clinical
     notes name people and circumstances, so they are encrypted at rest like the patient's
@@ -50,6 +71,28 @@ class EncryptedNoteField(EncryptedTextField):
 
     def from_db_value(self, value, expression, connection):
         return "" if value is None else super().from_db_value(value, expression, connection)
+
+
+class EncryptedJSONDocumentField(EncryptedTextField):
+    """A JSON document encrypted whole (one Fernet token): keys are hidden too, and values
+    keep their types (the library's EncryptedJSONField encrypts each leaf as text, so
+    ``False`` and ``None`` would read back as ``"False"`` and ``"None"``)."""
+
+    def get_prep_value(self, value):
+        if value is None:
+            return None
+        text = json.dumps(value, sort_keys=True, default=str)
+        return self.f.encrypt(text.encode()).decode()
+
+    def from_db_value(self, value, expression, connection):
+        return self.to_python(value)
+
+    def to_python(self, value):
+        if value is None or not isinstance(value, str):
+            return value
+        with contextlib.suppress(InvalidToken):  # not a token: plain JSON text (a fixture)
+            value = self.f.decrypt(value.encode()).decode()
+        return json.loads(value)
 
 
 def rewrite_existing(app_label: str, model_name: str, *fields: str, change=None):

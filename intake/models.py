@@ -1,5 +1,11 @@
 """Patients, intakes and everything an intake carries.
 
+Identity: every intake keeps the identity it was submitted with (``IntakeIdentity``,
+encrypted), and a submission never changes a stored ``Patient``. An intake is linked to an
+existing patient automatically only on a strong key its partner owns (``PatientKey``: the same
+partner and external id, and the same birth date); every weaker agreement is a
+``PossibleMatch`` that a clinician confirms or rejects (intake.linking).
+
 Protected health information that identifies a person (names, email, phone, external id,
 birth date, postal code) is encrypted at rest; email and external id have HMAC blind indexes
 for exact lookups (intake.crypto). An intake is immutable once submitted: its rows refuse
@@ -18,7 +24,12 @@ from encrypted_fields.fields import (
     EncryptedJSONField,
 )
 
-from intake.crypto import EncryptedNoteField, blind_index
+from intake.crypto import (
+    EncryptedJSONDocumentField,
+    EncryptedNoteField,
+    blind_index,
+    demographic_index,
+)
 
 
 class ImmutableRecordError(Exception):
@@ -30,6 +41,33 @@ class SexAtBirth(models.TextChoices):
     MALE = "male"
     INTERSEX = "intersex"
     UNKNOWN = "unknown"
+
+
+class Organisation(models.Model):
+    """A partner organisation (a clinic): its members are the staff users who submit and
+    follow its intakes. Coordinators see their organisation's intakes (contact details, not
+    answers or flags); one organisation may receive the web wizard's intakes."""
+
+    name = models.CharField(max_length=120, unique=True)
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, related_name="organisations", blank=True
+    )
+    receives_web_intakes = models.BooleanField(
+        default=False, help_text="Intakes from the public web wizard are routed here."
+    )
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["receives_web_intakes"],
+                condition=models.Q(receives_web_intakes=True),
+                name="one_web_intake_organisation",
+            )
+        ]
+
+    def __str__(self):
+        return self.name
 
 
 class Patient(models.Model):
@@ -45,6 +83,10 @@ class Patient(models.Model):
     sex_at_birth = models.CharField(max_length=10, choices=SexAtBirth.choices)
     email = EncryptedEmailField(blank=True, null=True)
     email_index = models.CharField(max_length=64, blank=True, null=True, db_index=True)  # noqa: DJ001
+    # Blind index of given name + family name + birth date + ZIP (a weak key: possible matches).
+    demographic_index = models.CharField(  # noqa: DJ001
+        max_length=64, blank=True, null=True, db_index=True
+    )
     phone = EncryptedCharField(max_length=40, blank=True, null=True)
     state = models.CharField(max_length=2)
     postal_code = EncryptedCharField(max_length=10, blank=True, null=True)
@@ -64,8 +106,16 @@ class Patient(models.Model):
     def save(self, *args, **kwargs):
         self.external_id_index = blind_index("external_id", self.external_id)
         self.email_index = blind_index("email", self.email)
+        self.demographic_index = demographic_index(
+            self.given_name, self.family_name, self.birth_date, self.postal_code
+        )
         if kwargs.get("update_fields") is not None:
-            kwargs["update_fields"] = {*kwargs["update_fields"], "external_id_index", "email_index"}
+            kwargs["update_fields"] = {
+                *kwargs["update_fields"],
+                "external_id_index",
+                "email_index",
+                "demographic_index",
+            }
         super().save(*args, **kwargs)
 
     @property
@@ -101,7 +151,12 @@ class RiskLevel(models.TextChoices):
 
 class Intake(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    # The patient record this intake is linked to: its own new record unless a strong key
+    # linked it, or a clinician confirmed a possible match (intake.linking).
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="intakes")
+    organisation = models.ForeignKey(
+        Organisation, null=True, blank=True, on_delete=models.PROTECT, related_name="intakes"
+    )
     status = models.CharField(
         max_length=20, choices=IntakeStatus.choices, default=IntakeStatus.RECEIVED
     )
@@ -131,7 +186,8 @@ class Intake(models.Model):
     psychotic_features = models.BooleanField(default=False)
     care_preferences = models.JSONField(default=dict, blank=True)
     # Status fields a screening run may update after submission; everything else is frozen.
-    MUTABLE_FIELDS = frozenset({"status"})
+    # ``patient`` changes only when a clinician confirms a possible match (audited).
+    MUTABLE_FIELDS = frozenset({"status", "patient"})
 
     class Meta:
         ordering = ["-submitted_at"]
@@ -154,6 +210,96 @@ class Intake(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ImmutableRecordError("A submitted intake cannot be deleted.")
+
+
+class IntakeIdentity(models.Model):
+    """The identity an intake was submitted with, as sent (encrypted at rest): the only
+    identity the intake's API detail shows. ``values`` holds exactly the patient fields the
+    caller sent (birth date as ISO text). Never changed, except emptied by erasure."""
+
+    intake = models.OneToOneField(
+        Intake, primary_key=True, on_delete=models.CASCADE, related_name="identity"
+    )
+    values = EncryptedJSONDocumentField(default=dict)
+    erased_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return f"Identity of intake {str(self.intake_id)[:8]}"
+
+
+class PatientKey(models.Model):
+    """A strong key: partner + the blind index of the partner's external id. An intake from
+    the same partner with the same external id and the same birth date is linked to the
+    patient without review. Unique per partner, so two simultaneous first submissions make
+    one patient (the loser of the race retries and links)."""
+
+    partner = models.CharField(max_length=40, help_text='"org:<id>" or "user:<id>"')
+    external_id_index = models.CharField(max_length=64)
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="keys")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["partner", "external_id_index"], name="one_patient_per_partner_key"
+            )
+        ]
+
+    def __str__(self):
+        return f"Key of patient {str(self.patient_id)[:8]}"
+
+
+class MatchStatus(models.TextChoices):
+    OPEN = "open"
+    CONFIRMED = "confirmed"
+    REJECTED = "rejected"
+    SUPERSEDED = "superseded", "Superseded (the intake was linked elsewhere)"
+
+
+class PossibleMatch(models.Model):
+    """An intake that may be about an existing patient, on a weak agreement (email + birth
+    date, name + birth date + ZIP, an external id from another partner, anything from the web
+    wizard). A clinician confirms (the intake is linked to the patient) or rejects it."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    intake = models.ForeignKey(Intake, on_delete=models.CASCADE, related_name="possible_matches")
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="possible_matches")
+    reasons = models.JSONField(default=list, help_text="Which keys agreed (names, no values).")
+    status = models.CharField(max_length=12, choices=MatchStatus.choices, default="open")
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name_plural = "possible matches"
+        constraints = [
+            models.UniqueConstraint(fields=["intake", "patient"], name="one_match_per_pair")
+        ]
+        indexes = [models.Index(fields=["status", "-created_at"])]
+
+    def __str__(self):
+        return f"Possible match {str(self.pk)[:8]}"
+
+
+class PatientRevision(models.Model):
+    """A deliberate staff edit of a patient's stored details: who, when, and the values
+    before the edit (encrypted; the audit log itself only says which fields changed)."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="revisions")
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    changed_at = models.DateTimeField(auto_now_add=True)
+    old_values = EncryptedJSONDocumentField(default=dict)
+
+    class Meta:
+        ordering = ["-changed_at"]
+
+    def __str__(self):
+        return f"Revision of patient {str(self.patient_id)[:8]}"
 
 
 class ImmutableChild(models.Model):

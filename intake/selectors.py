@@ -1,14 +1,18 @@
 """Reads of the intake app."""
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
-from intake.models import Intake
+from intake.models import Intake, Organisation
 from intake.permissions import sees_every_intake
 
 
 def intakes_visible_to(user) -> QuerySet[Intake]:
-    """Clinicians and superusers see every intake; other callers only those they submitted."""
-    qs = Intake.objects.select_related("patient")
+    """Clinicians and superusers see every intake; other staff the intakes they submitted and
+    those of their organisations (including web-wizard intakes routed to one)."""
+    qs = Intake.objects.select_related("patient", "identity")
     if sees_every_intake(user):
         return qs
-    return qs.filter(submitted_by=user)
+    if not getattr(user, "pk", None):
+        return qs.none()
+    mine = Organisation.objects.filter(members=user).values("pk")
+    return qs.filter(Q(submitted_by=user) | Q(organisation__in=mine))

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 import pytest
 from django.db import connection
 
-from intake.models import Intake, MedicationTrial, Patient
+from intake.models import Intake, MedicationTrial, Patient, PossibleMatch
 from tests.ciphertext import outside_ciphertext
 from tests.factories import intake_payload, urgent_payload, with_patient
 
@@ -57,10 +57,14 @@ class TestSubmit:
         assert trial.medication == "sertraline"
 
     def test_same_patient_is_found_again_by_external_id(self, cora_api):
+        """The same partner, external id and birth date link to the patient; the later
+        submission's new phone stays with its own intake, the stored record is unchanged."""
         post(cora_api, intake_payload())
-        post(cora_api, with_patient(phone="+1 212 555 0199"))
+        second = post(cora_api, with_patient(phone="+1 212 555 0199")).json()["id"]
         assert Patient.objects.count() == 1
-        assert Patient.objects.get().phone == "+1 212 555 0199"
+        assert Patient.objects.get().phone == "+1 212 555 0100"
+        assert Intake.objects.get(pk=second).identity.values["phone"] == "+1 212 555 0199"
+        assert not PossibleMatch.objects.exists()
 
     def test_another_person_with_the_same_external_id_is_another_patient(self, cora_api, cleo_api):
         """Two partner systems may both have an MRN-00042: a different birth date means a
@@ -73,11 +77,19 @@ class TestSubmit:
         assert (first_patient["given_name"], first_patient["birth_date"]) == ("Ada", "1986-03-14")
         second_patient = Intake.objects.get(pk=second).patient
         assert (second_patient.given_name, second_patient.external_id) == ("Bea", "MRN-00042")
+        match = PossibleMatch.objects.get()  # the external id agrees: for a clinician to judge
+        assert (str(match.intake_id), match.status) == (second, "open")
+        assert "external_id" in match.reasons and "birth_date" not in match.reasons
 
-    def test_the_same_person_from_another_caller_is_found_again(self, cora_api, cleo_api):
-        post(cora_api, intake_payload())
-        post(cleo_api, intake_payload())
-        assert Patient.objects.count() == 1 and Intake.objects.count() == 2
+    def test_the_same_person_from_another_caller_is_a_possible_match(self, cora_api, cleo_api):
+        """Another partner's identical submission is not linked on its own word: a new record
+        and a possible match for a clinician to confirm."""
+        first = post(cora_api, intake_payload()).json()["id"]
+        second = post(cleo_api, intake_payload()).json()["id"]
+        assert Patient.objects.count() == 2 and Intake.objects.count() == 2
+        match = PossibleMatch.objects.get()
+        assert str(match.intake_id) == second
+        assert match.patient == Intake.objects.get(pk=first).patient
 
 
 @pytest.mark.django_db

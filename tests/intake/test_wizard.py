@@ -10,7 +10,7 @@ import pytest
 from django.test import Client
 
 from intake.forms import AboutYouForm, FeelingForm, flatten_errors, submission_from_forms
-from intake.models import Intake, IntakeDraft, MedicationTrial, Patient
+from intake.models import Intake, IntakeDraft, MedicationTrial, Patient, PossibleMatch
 from intake.serializers import IntakeSubmissionSerializer
 from tests.intake.test_wizard_support import (
     STEP_ORDER,
@@ -449,7 +449,11 @@ class TestReviewAndSubmit:
         assert page["Location"] == step_url("welcome")
         complete_steps(client)
         assert Intake.objects.count() == 2
-        assert Patient.objects.count() == 1  # same email and birth date: the same patient
+        # The anonymous wizard never links on its own word: same email and birth date make a
+        # second record and a possible match for a clinician.
+        assert Patient.objects.count() == 2
+        second = Intake.objects.order_by("submitted_at").last()
+        assert PossibleMatch.objects.get().intake == second
 
     def test_urgent_submission_shows_the_crisis_page_first(self, client):
         feeling = {

@@ -4,12 +4,14 @@ access-by-user report, axes lockout, and two-factor login required only in produ
 import pytest
 from auditlog.models import LogEntry
 from auditlog.registry import auditlog
+from django.db import connection
 from django.test import Client
 from django.urls import reverse
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from encrypted_fields.fields import EncryptedFieldMixin
 
+from intake.linking import patient_edit
 from intake.models import Intake, Patient
 from ops.audit import MASK, access_by_user
 from screening import review
@@ -54,16 +56,26 @@ class TestChangesCarryNoPhi:
         assert encrypted <= set(fields["mask_fields"]) | set(fields["exclude_fields"])
         assert {"email_index", "external_id_index"} <= set(fields["exclude_fields"])
 
-    def test_creating_and_updating_a_patient_logs_masked_diffs(self):
-        submit(intake_payload())
+    def test_creating_and_updating_a_patient_logs_masked_diffs(self, cora, cleo):
+        submit(intake_payload(), by=cora)
         updated = intake_payload()
         updated["patient"]["phone"] = "+1 212 555 0199"
-        submit(updated)  # same external id: the patient's phone is updated
+        submit(updated, by=cora)  # linked on the strong key: the stored phone is not touched
         patient = Patient.objects.get()
+        assert patient.phone == "+1 212 555 0100"
+        revision = patient_edit(patient=patient, by=cleo, changes={"phone": "+1 212 555 0199"})
         rows = LogEntry.objects.get_for_object(patient).order_by("pk")
         assert [r.action for r in rows] == [LogEntry.Action.CREATE, LogEntry.Action.UPDATE]
         assert rows[1].changes_dict["phone"] == [MASK, MASK]  # that it changed, not what
+        assert rows[1].actor == cleo and rows[1].additional_data["event"] == "patient_edit"
         assert rows[0].changes_dict["email"] == [MASK, MASK]
+        # The old value is kept, encrypted, beside the audit row.
+        revision.refresh_from_db()
+        assert revision.old_values == {"phone": "+1 212 555 0100"}
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT old_values FROM intake_patientrevision")
+            (raw,) = cursor.fetchone()
+        assert "555" not in str(raw)
         text = all_log_text()
         for phi in PHI_STRINGS:
             assert phi not in text, phi

@@ -106,7 +106,7 @@ class TestCasePage:
         assert "under 6 weeks at that dose" in page
         assert "(min 20: below)" in page
 
-    def test_trend_across_intakes_by_json_script_and_static_chart(self, clinician):
+    def test_trend_across_intakes_by_json_script_and_static_chart(self, clinician, cora):
         first = intake_payload(
             answers={
                 "phq9": {
@@ -145,8 +145,9 @@ class TestCasePage:
                 "gad7": {f"q{i}": 0 for i in range(1, 8)},
             }
         )
-        submit(first), submit(better)  # the same patient (external id MRN-00042) each time
-        case = Case.objects.get(intake=submit(remitted))  # its TRD history still opens a case
+        # The same partner, external id (MRN-00042) and birth date: one patient each time.
+        submit(first, by=cora), submit(better, by=cora)
+        case = Case.objects.get(intake=submit(remitted, by=cora))  # TRD history: a case
         response = clinician.get(page_url(case))
         page = response.content.decode()
         data = json.loads(
