@@ -26,7 +26,7 @@ test: $(STAMP)
 	@scripts/test.sh
 
 test-fast: $(STAMP)
-	$(PY) -m pytest -m "not pipeline and not e2e" -q
+	$(PY) -m pytest -m "not pipeline and not e2e and not smoke" -q
 
 # Benchmarks (README "Performance"): starts and stops its own PostgreSQL, Redis, gunicorn and
 # Celery worker on loopback; writes bench/results/latest.json (quick: latest-quick.json).
