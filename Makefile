@@ -5,11 +5,12 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: help venv run test test-fast lint format clean bench
+.PHONY: help venv run serve-production test test-fast lint format clean bench
 
 help:
 	@echo "make run    - install, migrate, load demo data, serve http://127.0.0.1:8000"
 	@echo "make test   - the whole suite (starts PostgreSQL and Redis itself when needed)"
+	@echo "make serve-production - the production web start (README \"Production\"; DJANGO_ENV=production)"
 	@echo "make lint   - ruff and the import-linter contracts"
 	@echo "make bench  - benchmarks on a private loopback stack (BENCH_QUICK=1: under 5 minutes)"
 
@@ -22,11 +23,16 @@ venv: $(STAMP)
 run: $(STAMP)
 	@scripts/run.sh || [ $$? -eq 130 ]  # Ctrl-C (130) is how it is meant to stop
 
+# Production (README "Production"): check --deploy, migrate, collectstatic, gunicorn. The worker
+# and beat are their own processes: scripts/start-production.sh worker | beat.
+serve-production: $(STAMP)
+	@scripts/start-production.sh web
+
 test: $(STAMP)
 	@scripts/test.sh
 
 test-fast: $(STAMP)
-	$(PY) -m pytest -m "not pipeline and not e2e" -q
+	$(PY) -m pytest -m "not pipeline and not e2e and not smoke" -q
 
 # Benchmarks (README "Performance"): starts and stops its own PostgreSQL, Redis, gunicorn and
 # Celery worker on loopback; writes bench/results/latest.json (quick: latest-quick.json).

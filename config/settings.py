@@ -212,8 +212,9 @@ CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=120)
 CELERY_TASK_SOFT_TIME_LIMIT = CELERY_TASK_TIME_LIMIT * 3 // 4
 # Seconds after which a task taken by a worker that died whole is redelivered (see below).
-CELERY_VISIBILITY_TIMEOUT = env.int("CELERY_VISIBILITY_TIMEOUT", default=300)
-if CELERY_VISIBILITY_TIMEOUT <= CELERY_TASK_TIME_LIMIT:
+BROKER_VISIBILITY_TIMEOUT = env.int("CELERY_VISIBILITY_TIMEOUT", default=300)
+BROKER_RESTORE_INTERVAL = 10
+if BROKER_VISIBILITY_TIMEOUT <= CELERY_TASK_TIME_LIMIT:
     raise ImproperlyConfigured(
         "CELERY_VISIBILITY_TIMEOUT must exceed CELERY_TASK_TIME_LIMIT "
         f"({CELERY_TASK_TIME_LIMIT} s), or a slow task would be delivered twice"
@@ -237,7 +238,11 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     # alone is handled at once (CELERY_TASK_REJECT_ON_WORKER_LOST); an intake whose task was
     # lost altogether is screened by the sweep (SCREENING_SWEEP_AFTER_SECONDS, checked every
     # SWEEP_INTERVAL_SECONDS): README "When something fails".
-    "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
+    "visibility_timeout": BROKER_VISIBILITY_TIMEOUT,
+    # A running worker looks for such tasks every this many seconds (kombu's default scans
+    # only every 10th look, 100 s): recovery within CELERY_VISIBILITY_TIMEOUT + 10 s.
+    "unacked_restore_interval": BROKER_RESTORE_INTERVAL,
+    "unacked_restore_throttle": 1,
     "health_check_interval": 30,
 }
 CELERY_TASK_PUBLISH_RETRY = True

@@ -22,11 +22,13 @@ PG_REDIS=(env DATABASE_URL="$TEST_DATABASE_URL" CELERY_BROKER_URL="$TEST_REDIS_U
 JOBS=${TEST_JOBS:-2}
 
 echo "== suite on PostgreSQL + Redis"
-"${PG_REDIS[@]}" python -m pytest -q -n "$JOBS" -m "not pipeline and not e2e" "$@"
+"${PG_REDIS[@]}" python -m pytest -q -n "$JOBS" -m "not pipeline and not e2e and not smoke" "$@"
 
-echo "== pipeline (real Celery workers) and browser tests on PostgreSQL + Redis"
-"${PG_REDIS[@]}" python -m pytest -q -m "pipeline or e2e" "$@"
+# The production smoke (tests/smoke): scripts/start-production.sh's web and worker with
+# DJANGO_ENV=production on loopback, a browser journey and schemathesis against it.
+echo "== pipeline (real Celery workers), browser tests and the production smoke on PostgreSQL + Redis"
+"${PG_REDIS[@]}" python -m pytest -q -m "pipeline or e2e or smoke" "$@"
 
 echo "== fast tests on embedded SQLite (no broker, in-process tasks)"
 env -u DATABASE_URL -u CELERY_BROKER_URL -u REDIS_URL \
-  python -m pytest -q -n "$JOBS" -m "not pipeline and not e2e" "$@"
+  python -m pytest -q -n "$JOBS" -m "not pipeline and not e2e and not smoke" "$@"

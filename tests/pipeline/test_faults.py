@@ -21,6 +21,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+import requests
 
 from tests.pipeline.faults import Ledger, Stream, TcpProxy
 from tests.stack import Stack, api_token, wait_until
@@ -206,3 +207,85 @@ def test_a_hung_broker_during_a_stream(stack_root):
         proxy.close()
         if stack:
             stop(stack)
+
+
+#: The whole worker SIGKILLed: only the broker's redelivery may recover its tasks here (the
+#: sweep and the escalation job are an hour away), within the bound README "When something
+#: fails" states: CELERY_VISIBILITY_TIMEOUT + the 10 s restore interval (settings). Shortened
+#: as the other timings are, so the test waits seconds (the task limit must stay below it).
+WHOLE_WORKER_ENV = {
+    "API_THROTTLE_USER": "100000/min",
+    "SWEEP_INTERVAL_SECONDS": "3600",
+    "SCREENING_SWEEP_AFTER_SECONDS": "3600",
+    "URGENT_NOTIFY_GRACE_SECONDS": "3600",
+    "CELERY_TASK_TIME_LIMIT": "5",
+    "CELERY_VISIBILITY_TIMEOUT": "8",
+}
+RESTORE_INTERVAL_S = 10  # config.settings.BROKER_RESTORE_INTERVAL
+
+
+def test_whole_worker_sigkilled_recovers_within_the_configured_bound(stack_root):
+    """The worker's main process and its pool, all SIGKILLed while tasks are mid-run: nothing
+    acknowledges or rejects them. A new worker gets them back once CELERY_VISIBILITY_TIMEOUT
+    has passed, at its next restore scan; every intake is screened once, every urgent case
+    notified. Then /health/ tells the truth about the database."""
+    stack = Stack(stack_root, env=dict(WHOLE_WORKER_ENV))
+    try:
+        stack.start_servers()
+        stack.extra_env["REDIS_URL"] = stack.redis.url(1)
+        token = api_token(stack.env)
+        stack.start_web(workers=2, threads=4)
+        worker = stack.start_worker(concurrency=2)
+        ledger = Ledger(stack.db_url)
+        stream = Stream(stack, token, count=12, rate=6, urgent_every=4).start()
+        stream.wait_for(4)
+        with (
+            psycopg.connect(ledger.dsn) as blocker,
+            psycopg.connect(ledger.dsn, autocommit=True) as observer,
+        ):
+            blocker.execute("LOCK TABLE screening_screeningrun IN EXCLUSIVE MODE")
+            wait_until(
+                lambda: (
+                    observer.execute(
+                        "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                        "AND query ILIKE '%%screening_screeningrun%%'"
+                    ).fetchone()[0]
+                    > 0
+                ),
+                message="a task blocked mid-run",
+            )
+            family = [worker.proc.pid, *worker.children()]
+            for pid in family:
+                os.kill(pid, signal.SIGKILL)
+            killed_at = time.monotonic()
+            worker.proc.wait()
+        # the lock is released; nothing of the old worker is left to finish its tasks
+        stream.join()
+        ids = [s.intake_id for s in stream.submissions]
+        in_flight = len(ids) - ledger.screened(ids)
+        assert in_flight > 0
+        stack.start_worker(concurrency=2, name="worker2")
+        bound = int(WHOLE_WORKER_ENV["CELERY_VISIBILITY_TIMEOUT"]) + RESTORE_INTERVAL_S
+        figures = {
+            **stream.figures(),
+            "faults": f"whole worker SIGKILLed ({len(family)} processes) mid-task",
+            "unscreened_at_restart": in_flight,
+        }
+        figures.update(ledger.settle(stream, timeout=bound + 30))
+        recovered_s = round(time.monotonic() - killed_at, 1)
+        figures.update(recovered_after_s=recovered_s, bound_s=bound)
+        report("whole worker SIGKILL", figures)
+        assert recovered_s <= bound + 5  # slack for this 2-core machine's scheduling
+        assert recovered_s >= int(WHOLE_WORKER_ENV["CELERY_VISIBILITY_TIMEOUT"]) - 1
+        assert figures["retried"] == 0  # the API never noticed
+
+        # The new worker said it is alive as it started; the database then goes away.
+        health = requests.get(f"{stack.base_url}/health/", timeout=10)
+        assert health.status_code == 200, health.text
+        stack.pg.stop("immediate")
+        health = requests.get(f"{stack.base_url}/health/", timeout=20)
+        assert health.status_code == 503
+        assert health.json()["checks"]["database"] != "ok"
+        assert requests.get(f"{stack.base_url}/health/live/", timeout=10).status_code == 200
+    finally:
+        stop(stack)
