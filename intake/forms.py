@@ -3,7 +3,7 @@
 Every questionnaire field is built from ``intake.questionnaires`` (item wording, options,
 required, ``show_if``): nothing here retypes a question. Each step form knows
 
-* which part of the API body (``shared/api/v1.md`` "Intakes") it fills
+* which part of the API body (``docs/api.md`` "Intakes") it fills
   (:meth:`IntakeStepForm.submission_part`), so the wizard can assemble the very dict a partner
   would post and validate it with ``IntakeSubmissionSerializer``;
 * which of its fields an error path of that serializer belongs to
@@ -1350,7 +1350,7 @@ class ReviewForm(IntakeStepForm):
 
 
 def submission_from_forms(step_forms: Iterable[IntakeStepForm]) -> dict:
-    """The API body (shared/api/v1.md "Intakes") assembled from every valid step form."""
+    """The API body (docs/api.md "Intakes") assembled from every valid step form."""
     body: dict = {"answers": {}}
     for form in step_forms:
         for key, value in form.submission_part().items():
