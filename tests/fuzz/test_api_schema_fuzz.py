@@ -11,8 +11,9 @@ from schemathesis.checks import negative_data_rejection, positive_data_acceptanc
 
 from config.wsgi import application
 from intake.models import Intake
+from referrals.services import referral_create
 from tests.factories import intake_payload
-from tests.referrals.conftest import make_provider
+from tests.referrals.conftest import make_provider, submit
 
 FHIR_JSON = "application/fhir+json"
 
@@ -172,3 +173,42 @@ class TestNoFiveHundredRegressions:
         assert response.status_code == 400
         assert response.json() == {"licenses": {"0": {"state": ["This field is required."]}}}
         assert [lic.state for lic in provider.licenses.all()] == ["NY"]  # unchanged
+
+
+BODY_OPERATIONS = [
+    (path, method.upper())
+    for path, operations in schema.raw_schema["paths"].items()
+    for method, operation in operations.items()
+    if isinstance(operation, dict) and "requestBody" in operation
+]
+
+
+def test_every_operation_with_a_body_is_listed():
+    assert len(BODY_OPERATIONS) >= 5, BODY_OPERATIONS
+
+
+@pytest.mark.parametrize(("path", "method"), BODY_OPERATIONS)
+@pytest.mark.django_db
+def test_every_body_that_is_not_json_by_its_content_type_is_a_documented_415(
+    path, method, superuser_token, django_user_model
+):
+    provider = make_provider()
+    ids = None
+    if path == "/api/v1/providers/{id}/":
+        ids = {"id": str(provider.pk)}
+    elif path == "/api/v1/referrals/{id}/":
+        referral = referral_create(
+            intake=submit(),
+            provider=provider,
+            by=django_user_model.objects.get(username="fuzz"),
+            note="",
+        )
+        ids = {"id": str(referral.pk)}
+    response = call(
+        (path, method),
+        superuser_token,
+        path_parameters=ids,
+        body=b'{"looks": "like json"}',
+        media_type="text/plain",
+    )
+    assert response.status_code == 415
