@@ -1147,7 +1147,7 @@ class TreatmentHistoryForm(IntakeStepForm):
         for group in self.row_groups.values():
             if inner[0] != group.body_key:
                 continue
-            if len(inner) < 2 or not inner[1].isdigit():
+            if len(inner) < 2 or not inner[1].isdecimal():
                 return None
             positions = self.row_positions.get(group.key, [])
             index = int(inner[1])
@@ -1217,7 +1217,7 @@ class TreatmentHistoryForm(IntakeStepForm):
             count = 1
         if parts[0] == "add" and count < group.max_rows:
             count += 1
-        elif parts[0] == "remove" and len(parts) == 3 and parts[2].isdigit():
+        elif parts[0] == "remove" and len(parts) == 3 and parts[2].isdecimal():
             removed = int(parts[2])
             if removed < count:
                 for n in range(removed, count):

@@ -253,7 +253,7 @@ class ProviderMatchesView(APIView):
     def _limit(raw) -> int:
         if raw is None:
             return 10
-        if not raw.isdigit() or not 1 <= int(raw) <= MAX_MATCHES:
+        if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= MAX_MATCHES:
             raise ValidationError({"limit": [f"Use a whole number from 1 to {MAX_MATCHES}."]})
         return int(raw)
 

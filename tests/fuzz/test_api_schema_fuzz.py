@@ -162,6 +162,19 @@ class TestNoFiveHundredRegressions:
         assert response.status_code == 400
         assert list(response.json()) == ["submitted_after"]
 
+    @pytest.mark.parametrize("limit", ["\u00b2", "\u0663", "0", "51", ""])
+    def test_a_match_limit_that_is_no_ascii_number_in_range_is_a_400(self, superuser_token, limit):
+        """ "²" passes str.isdigit() and fails int(): it was a 500."""
+        intake = submit()
+        response = call(
+            ("/api/v1/intakes/{intake_id}/provider-matches/", "GET"),
+            superuser_token,
+            path_parameters={"intake_id": str(intake.pk)},
+            query={"limit": limit},
+        )
+        assert response.status_code == 400
+        assert list(response.json()) == ["limit"]
+
     def test_patch_a_provider_with_a_licence_lacking_state_is_a_400(self, superuser_token):
         provider = make_provider()
         response = call(
