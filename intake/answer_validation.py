@@ -1,11 +1,11 @@
 """Field-level validation of questionnaire answers (pure Python, stdlib only).
 
-The answers object of an intake (``shared/api/v1.md`` "Intakes") maps instrument key → item key
+The answers object of an intake (``docs/api.md`` "Intakes") maps instrument key → item key
 → answer. These functions return DRF-shaped error dictionaries — keys are item (or instrument)
 keys, values are lists of messages — and an empty dict when the answers are valid, so a
 serializer, a form and a management command can all use them without Django.
 
-Rules (from the contract and ``shared/reference/clinical.md`` §4):
+Rules (from the contract and ``docs/clinical-reference.md`` §4):
 
 * ``choice`` items take one of their integer option values; ``yes_no`` items take ``true`` or
   ``false``; ``count`` items take a whole number in range. ``True``/``False`` are not integers
@@ -45,7 +45,7 @@ __all__ = [
 
 #: Error key for problems with the object as a whole (DRF's convention).
 NON_FIELD_ERRORS = "non_field_errors"
-#: Instruments every intake must include (shared/api/v1.md "Intakes": ``answers.phq9``).
+#: Instruments every intake must include (docs/api.md "Intakes": ``answers.phq9``).
 REQUIRED_INSTRUMENTS: tuple[str, ...] = ("phq9",)
 
 REQUIRED_MESSAGE = "This item is required."

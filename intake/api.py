@@ -1,6 +1,6 @@
 """v1 API: intakes (submit, list, detail) and the read-only catalogues.
 
-Contract: shared/api/v1.md. Where it is silent the choices are documented in the OpenAPI
+Contract: docs/api.md. Where it is silent the choices are documented in the OpenAPI
 schema: callers without clinician rights see only the intakes they submitted, and never
 answers, treatment history or screening results.
 """

@@ -3,7 +3,7 @@
 Every questionnaire field is built from ``intake.questionnaires`` (item wording, options,
 required, ``show_if``): nothing here retypes a question. Each step form knows
 
-* which part of the API body (``shared/api/v1.md`` "Intakes") it fills
+* which part of the API body (``docs/api.md`` "Intakes") it fills
   (:meth:`IntakeStepForm.submission_part`), so the wizard can assemble the very dict a partner
   would post and validate it with ``IntakeSubmissionSerializer``;
 * which of its fields an error path of that serializer belongs to
@@ -1147,7 +1147,7 @@ class TreatmentHistoryForm(IntakeStepForm):
         for group in self.row_groups.values():
             if inner[0] != group.body_key:
                 continue
-            if len(inner) < 2 or not inner[1].isdigit():
+            if len(inner) < 2 or not inner[1].isdecimal():
                 return None
             positions = self.row_positions.get(group.key, [])
             index = int(inner[1])
@@ -1217,7 +1217,7 @@ class TreatmentHistoryForm(IntakeStepForm):
             count = 1
         if parts[0] == "add" and count < group.max_rows:
             count += 1
-        elif parts[0] == "remove" and len(parts) == 3 and parts[2].isdigit():
+        elif parts[0] == "remove" and len(parts) == 3 and parts[2].isdecimal():
             removed = int(parts[2])
             if removed < count:
                 for n in range(removed, count):
@@ -1350,7 +1350,7 @@ class ReviewForm(IntakeStepForm):
 
 
 def submission_from_forms(step_forms: Iterable[IntakeStepForm]) -> dict:
-    """The API body (shared/api/v1.md "Intakes") assembled from every valid step form."""
+    """The API body (docs/api.md "Intakes") assembled from every valid step form."""
     body: dict = {"answers": {}}
     for form in step_forms:
         for key, value in form.submission_part().items():

@@ -1,4 +1,4 @@
-"""``Idempotency-Key`` for every way an intake is submitted over the API (api/v1.md, "Submitting
+"""``Idempotency-Key`` for every way an intake is submitted over the API (docs/api.md, "Submitting
 again with the same Idempotency-Key"): ``POST /api/v1/intakes/`` and the FHIR import
 ``POST /api/v1/fhir/``.
 

@@ -3,7 +3,7 @@ augmentation agents (pure Python, stdlib only).
 
 Sources
 -------
-* Antidepressants and their minimum adequate daily doses: ``shared/reference/clinical.md`` §3,
+* Antidepressants and their minimum adequate daily doses: ``docs/clinical-reference.md`` §3,
   the MGH-ATRQ minimum-dose column (Fava 2003; Chandler et al. 2010), transcribed from the
   COMPASS COMP006 trial-specific form [verified against that transcription only]. Every row of
   the §3 table is its own entry; the combined row "Doxepin / trimipramine / amoxapine /

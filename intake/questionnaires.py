@@ -1,8 +1,8 @@
 """The twelve screening questionnaires as data (pure Python, stdlib only).
 
 Every instrument, item, option and LOINC code here is transcribed from
-``shared/reference/clinical.md`` §4 (instruments) and §4.13 (LOINC summary); item keys and value
-codes follow the public API contract (``shared/api/v1.md``, "Catalogues"). Item wording is the
+``docs/clinical-reference.md`` §4 (instruments) and §4.13 (LOINC summary); item keys and value
+codes follow the public API contract (``docs/api.md``, "Catalogues"). Item wording is the
 published wording and must be shown exactly: do not edit it for style.
 
 This module imports no Django so that forms, DRF serializers, the catalogue endpoints, the pure
@@ -944,7 +944,7 @@ INSTRUMENTS: dict[str, Instrument] = {
         PHQ15,
     )
 }
-#: The instrument keys in catalogue order (shared/api/v1.md "Catalogues").
+#: The instrument keys in catalogue order (docs/api.md "Catalogues").
 INSTRUMENT_KEYS: tuple[str, ...] = tuple(INSTRUMENTS)
 
 

@@ -1,4 +1,4 @@
-"""Validation at the edge for the v1 intake API (shared/api/v1.md "Intakes").
+"""Validation at the edge for the v1 intake API (docs/api.md "Intakes").
 
 Every bad input is a 400 whose body is keyed by field path, nested as the input is nested
 (list items by their index as a string key, as the contract's examples show). Unknown keys are
@@ -223,7 +223,7 @@ class MedicationTrialSerializer(StrictSerializer):
         try:
             return resolve_medication(value)
         except UnknownMedication as exc:
-            # The contract's own example repeats a misspelled medication name (api/v1.md).
+            # The contract's own example repeats a misspelled medication name (docs/api.md).
             raise serializers.ValidationError(str(exc), code="unknown_medication") from exc
 
     def validate(self, attrs):

@@ -1,4 +1,4 @@
-"""v1 API: FHIR R4B export and import (``interop/README_API_SECTION.md``).
+"""v1 API: FHIR R4B export and import (the README's "FHIR" section).
 
 * ``GET /api/v1/intakes/{id}/fhir/`` — the intake as a Bundle (clinicians: the intake's
   answers and its screening). The export is an audited access to the intake.

@@ -1,6 +1,6 @@
 """One intake as a FHIR R4B ``collection`` Bundle, built and validated with fhir.resources.
 
-What the bundle holds (``interop/README_API_SECTION.md`` shows a trimmed example):
+What the bundle holds (the README's "FHIR" section shows a trimmed example):
 
 * ``Patient`` — identifier (the partner's ``external_id``), name, birth date, telecom, address
   (state, ZIP), languages; sex at birth in our extension (and US Core birth sex where it maps).

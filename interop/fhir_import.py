@@ -7,7 +7,7 @@
 Every problem is an :class:`Issue` with a FHIRPath ``expression`` into the Bundle; the API
 returns them as an OperationOutcome (never a 500).
 
-The mapping (``interop/README_API_SECTION.md`` documents it for partners):
+The mapping (the README's "FHIR" section documents it for partners):
 
 * ``Patient`` (exactly one) -> ``patient``: identifier -> ``external_id`` (the one in our
   ``ID_EXTERNAL`` system, else the one typed MR, else the first); name (official, else the

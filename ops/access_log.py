@@ -3,7 +3,8 @@
 gunicorn writes its access log (when ``--access-logfile`` is given) and its error log itself,
 outside Django's logging: the request line, the URL, the referer and the client address are
 all in its default access format, and a failed request is logged with its URI. A patient's
-resume link is a secret in a URL path (:mod:`ops.logging`), and a client address is an
+resume link is a secret in a URL path, a query string may hold a patient's email (the admin's
+search), both masked as :mod:`ops.logging` masks them, and a client address is an
 identifier. ``gunicorn.conf.py`` at the repository root selects this class
 (``logger_class``), so every ``gunicorn config.wsgi`` started from there uses it.
 """
@@ -13,6 +14,7 @@ from gunicorn import glogging
 from ops.logging import RedactSecretPaths, redact_paths
 
 #: Atoms (and request headers and environ variables) that carry the client's address.
+QUERY_ATOMS = ("q", "{query_string}e")
 ADDRESS_ATOMS = ("h", "{remote_addr}e", "{x-forwarded-for}i", "{x-real-ip}i", "{forwarded}i")
 
 
@@ -28,6 +30,9 @@ class GunicornLogger(glogging.Logger):
         for key, value in atoms.items():
             if isinstance(value, str):
                 atoms[key] = redact_paths(value)
+        for key in QUERY_ATOMS:  # a bare query string, without its "?"
+            if atoms.get(key):
+                atoms[key] = redact_paths("?" + atoms[key])[1:]
         for key in ADDRESS_ATOMS:
             if key in atoms:
                 atoms[key] = "-"

@@ -116,7 +116,7 @@ class StaffAdminSite(admin.AdminSite):
 def _int_or_404(value: str) -> int:
     from django.http import Http404
 
-    if not value.isdigit():
+    if not value.isdecimal():  # "²" is a digit that int() refuses
         raise Http404("No such user")
     return int(value)
 

@@ -49,7 +49,7 @@ def _child(data, key):
     if isinstance(data, dict):
         return data.get(key, data if key in ("non_field_errors", "detail") else None)
     if isinstance(data, list):  # an item by its index, else (unaligned) the whole list
-        return data[int(key)] if str(key).isdigit() and int(key) < len(data) else data
+        return data[int(key)] if str(key).isdecimal() and int(key) < len(data) else data
     return None
 
 

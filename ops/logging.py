@@ -6,12 +6,14 @@ log line: code logs IDs only, and :func:`drop_phi` removes any key that names a
 personal field, as a second line of defence.
 
 A patient's resume link (``/intake/resume/<signed token>/``) opens their draft answers, so the
-token is a secret that travels in a URL path, and paths are logged by code that is not ours:
-Django's ``django.request`` ("Not Found: <path>") and ``django.server`` (runserver's request
-lines), gunicorn's access and error logs (:mod:`ops.access_log`). Every handler here carries
-:class:`RedactSecretPaths`, Django's own default handlers (a plain console handler while DEBUG
-is on, ``mail_admins`` with the whole request otherwise) are replaced by ours, and structlog
-events pass :func:`drop_phi`: the token is masked in every line, whoever wrote it.
+token is a secret that travels in a URL path; a staff member's admin search (``?q=``) may hold a
+patient's email, so query values outside :data:`SAFE_QUERY_PARAMETERS` are masked too. Paths
+are logged by code that is not ours: Django's ``django.request`` ("Not Found: <path>") and
+``django.server`` (runserver's request lines), gunicorn's access and error logs
+(:mod:`ops.access_log`). Every handler here carries :class:`RedactSecretPaths`, Django's own
+default handlers (a plain console handler while DEBUG is on, ``mail_admins`` with the whole
+request otherwise) are replaced by ours, and structlog events pass :func:`drop_phi`: the token
+and those values are masked in every line, whoever wrote it.
 """
 
 import logging
@@ -44,11 +46,39 @@ PHI_KEYS = frozenset(
 SECRET_PATH_PARTS = re.compile(r"(/intake/resume/)[^/\s?#\"']+", re.IGNORECASE)
 
 
+# Query parameters whose values are codes, ids or dates, never a patient's details: the API's
+# filters and pagination, the admin's list filters and ordering. Every other parameter's value
+# is masked in a logged URL: the admin's search box (``?q=``) takes a patient's email or
+# external id, and a value nobody anticipated is masked by default.
+SAFE_QUERY_PARAMETERS = frozenset(
+    {
+        "status", "urgent", "flag", "submitted_after", "page", "limit", "audience", "state",
+        "specialty", "modality", "accepting", "stale", "language", "insurance", "npi",
+        "follow_up", "intake", "provider", "format", "lang",
+        "o", "p", "level", "assigned", "waiting", "freshness", "e",
+    }
+)  # fmt: skip
+QUERY_STRING = re.compile(r"\?([^\s\"'#]+)")
+
+
+def _mask_query(match: re.Match) -> str:
+    pairs = []
+    for pair in match.group(1).split("&"):
+        name, equals, value = pair.partition("=")
+        if equals and value and name not in SAFE_QUERY_PARAMETERS:
+            value = "[redacted]"
+        pairs.append(f"{name}{equals}{value}")
+    return "?" + "&".join(pairs)
+
+
 def redact_paths(text: str) -> str:
-    """``text`` with the secret part of every resume path masked."""
-    if "/resume/" not in text.lower():
-        return text
-    return SECRET_PATH_PARTS.sub(r"\1[redacted]", text)
+    """``text`` with the secret part of every resume path masked, and the value of every query
+    parameter not known to be safe."""
+    if "/resume/" in text.lower():
+        text = SECRET_PATH_PARTS.sub(r"\1[redacted]", text)
+    if "?" in text and "=" in text:
+        text = QUERY_STRING.sub(_mask_query, text)
+    return text
 
 
 class RedactSecretPaths(logging.Filter):

@@ -1,4 +1,4 @@
-"""Staff roles as Django groups (see shared/api/v1.md "Authentication and roles").
+"""Staff roles as Django groups (see docs/api.md "Authentication and roles").
 
 The groups themselves are created by the data migration ``ops.0002_staff_roles``. Their model
 permissions are kept equal to ``ROLE_PERMISSIONS`` after every ``migrate`` (post_migrate), so a

@@ -1,6 +1,6 @@
 """v1 API: the provider directory, provider matches, referrals and support resources.
 
-Contract: shared/api/v1.md "Matching and referrals" and "Catalogues". Where it is silent the
+Contract: docs/api.md "Matching and referrals" and "Catalogues". Where it is silent the
 choices are documented in the OpenAPI schema: the matches response is an object whose
 ``urgent_pathway`` and ``notes`` come before ``results`` (a suicide-risk flag puts the urgent
 same-day pathway above any list); a referral ``PATCH`` moves one step and names the allowed
@@ -253,7 +253,7 @@ class ProviderMatchesView(APIView):
     def _limit(raw) -> int:
         if raw is None:
             return 10
-        if not raw.isdigit() or not 1 <= int(raw) <= MAX_MATCHES:
+        if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= MAX_MATCHES:
             raise ValidationError({"limit": [f"Use a whole number from 1 to {MAX_MATCHES}."]})
         return int(raw)
 

@@ -1,6 +1,6 @@
 """The provider directory, referrals and support resources.
 
-A ``Provider`` is a directory listing (shared/api/v1.md "Matching and referrals"). What matching
+A ``Provider`` is a directory listing (docs/api.md "Matching and referrals"). What matching
 filters on hard is stored so an index can serve it: licences (``License``: state and expiry)
 and insurance payers (``ProviderInsurance``) are rows, modalities are two booleans, the
 practice ZIP's centroid is two indexed floats. What only ranks (specialties, treatments,
@@ -331,7 +331,7 @@ class ResourceKind(models.TextChoices):
 
 
 class SupportResource(models.Model):
-    """Peer support groups and crisis lines (reference/clinical.md §5, §6): not treatment."""
+    """Peer support groups and crisis lines (docs/clinical-reference.md §5, §6): not treatment."""
 
     slug = models.SlugField(unique=True)
     name = models.CharField(max_length=200)

@@ -1,4 +1,4 @@
-"""Validation and JSON shapes of the directory and referrals (shared/api/v1.md "Matching and
+"""Validation and JSON shapes of the directory and referrals (docs/api.md "Matching and
 referrals"). ``ProviderSerializer`` is the one validation of a listing: the API and
 ``manage.py import_providers`` both use it. Errors are keyed by field path, list items by
 their index as a string (``{"licenses": {"1": {"state": [...]}}}``).

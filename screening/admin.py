@@ -502,7 +502,7 @@ class CaseAdmin(admin.ModelAdmin):
             elif action == "assign_to_me":
                 seen = post.get("expected_assignee", "")
                 review.case_assign_to_me(
-                    case=case, by=by, expected_assignee_id=int(seen) if seen.isdigit() else None
+                    case=case, by=by, expected_assignee_id=int(seen) if seen.isdecimal() else None
                 )
                 done = "Case assigned to you."
             elif action == "note":

@@ -1,4 +1,4 @@
-"""The hard constraints of shared/api/v1.md "Matching and referrals". Never broken.
+"""The hard constraints of docs/api.md "Matching and referrals". Never broken.
 
 A provider is eligible for a request only when every one holds:
 
@@ -24,7 +24,7 @@ from referrals.matching.types import (
     ProviderListing,
 )
 
-FRESHNESS_DAYS = 30  # shared/api/v1.md: "more than 30 days ago takes a provider out"
+FRESHNESS_DAYS = 30  # docs/api.md: "more than 30 days ago takes a provider out"
 FRESHNESS = timedelta(days=FRESHNESS_DAYS)
 
 

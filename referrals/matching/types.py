@@ -1,6 +1,6 @@
 """What matching takes and gives: frozen dataclasses and the contract's vocabularies.
 
-Vocabularies are those of shared/api/v1.md "Matching and referrals".
+Vocabularies are those of docs/api.md "Matching and referrals".
 """
 
 from dataclasses import dataclass

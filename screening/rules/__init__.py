@@ -1,6 +1,6 @@
 """Pure clinical rules of the TRD intake screening service (stdlib only: no Django, DRF or
-Celery). The clinical source is ``shared/reference/clinical.md``; the output shapes are the
-v1 API's ``screening`` block (``shared/api/v1.md``). Everything here is decision support for a
+Celery). The clinical source is ``docs/clinical-reference.md``; the output shapes are the
+v1 API's ``screening`` block (``docs/api.md``). Everything here is decision support for a
 clinician, never a diagnosis.
 
 Public API

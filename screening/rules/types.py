@@ -1,7 +1,7 @@
 """Inputs and outputs of the pure clinical rules: frozen dataclasses, stdlib only.
 
 ``screening/adapters.py`` builds the inputs from stored rows; every output has a ``to_dict()``
-in the shape of the v1 API's ``screening`` block (``shared/api/v1.md``). Keys beyond the
+in the shape of the v1 API's ``screening`` block (``docs/api.md``). Keys beyond the
 contract are additions (allowed in v1); contract keys are never renamed.
 """
 

@@ -11,8 +11,9 @@ from schemathesis.checks import negative_data_rejection, positive_data_acceptanc
 
 from config.wsgi import application
 from intake.models import Intake
+from referrals.services import referral_create
 from tests.factories import intake_payload
-from tests.referrals.conftest import make_provider
+from tests.referrals.conftest import make_provider, submit
 
 FHIR_JSON = "application/fhir+json"
 
@@ -34,10 +35,10 @@ def test_every_operation_as_a_superuser(case, superuser_token):
     case.call_and_validate(
         headers={"Authorization": f"Token {superuser_token}"},
         # Domain rules (a ZIP inside its state, skip logic, catalogue names) are validated
-        # beyond what OpenAPI can express, and lenient query parsing ignores a malformed
-        # filter: the checks that matter here are no 500, documented status codes, and
-        # responses matching the schema.
-        excluded_checks=[positive_data_acceptance, negative_data_rejection],
+        # beyond what OpenAPI can express, so valid-looking data may still be a 400; data the
+        # schema rules out must be rejected (negative_data_rejection), since bodies and filters
+        # validate strictly.
+        excluded_checks=[positive_data_acceptance],
     )
 
 
@@ -161,6 +162,19 @@ class TestNoFiveHundredRegressions:
         assert response.status_code == 400
         assert list(response.json()) == ["submitted_after"]
 
+    @pytest.mark.parametrize("limit", ["\u00b2", "\u0663", "0", "51", ""])
+    def test_a_match_limit_that_is_no_ascii_number_in_range_is_a_400(self, superuser_token, limit):
+        """ "²" passes str.isdigit() and fails int(): it was a 500."""
+        intake = submit()
+        response = call(
+            ("/api/v1/intakes/{intake_id}/provider-matches/", "GET"),
+            superuser_token,
+            path_parameters={"intake_id": str(intake.pk)},
+            query={"limit": limit},
+        )
+        assert response.status_code == 400
+        assert list(response.json()) == ["limit"]
+
     def test_patch_a_provider_with_a_licence_lacking_state_is_a_400(self, superuser_token):
         provider = make_provider()
         response = call(
@@ -172,3 +186,42 @@ class TestNoFiveHundredRegressions:
         assert response.status_code == 400
         assert response.json() == {"licenses": {"0": {"state": ["This field is required."]}}}
         assert [lic.state for lic in provider.licenses.all()] == ["NY"]  # unchanged
+
+
+BODY_OPERATIONS = [
+    (path, method.upper())
+    for path, operations in schema.raw_schema["paths"].items()
+    for method, operation in operations.items()
+    if isinstance(operation, dict) and "requestBody" in operation
+]
+
+
+def test_every_operation_with_a_body_is_listed():
+    assert len(BODY_OPERATIONS) >= 5, BODY_OPERATIONS
+
+
+@pytest.mark.parametrize(("path", "method"), BODY_OPERATIONS)
+@pytest.mark.django_db
+def test_every_body_that_is_not_json_by_its_content_type_is_a_documented_415(
+    path, method, superuser_token, django_user_model
+):
+    provider = make_provider()
+    ids = None
+    if path == "/api/v1/providers/{id}/":
+        ids = {"id": str(provider.pk)}
+    elif path == "/api/v1/referrals/{id}/":
+        referral = referral_create(
+            intake=submit(),
+            provider=provider,
+            by=django_user_model.objects.get(username="fuzz"),
+            note="",
+        )
+        ids = {"id": str(referral.pk)}
+    response = call(
+        (path, method),
+        superuser_token,
+        path_parameters=ids,
+        body=b'{"looks": "like json"}',
+        media_type="text/plain",
+    )
+    assert response.status_code == 415

@@ -1,4 +1,4 @@
-"""POST/GET /api/v1/intakes/ against the contract (shared/api/v1.md "Intakes")."""
+"""POST/GET /api/v1/intakes/ against the contract (docs/api.md "Intakes")."""
 
 import json
 import threading

@@ -1,4 +1,4 @@
-"""The medication catalogue against shared/reference/clinical.md §3 and §3.1.
+"""The medication catalogue against docs/clinical-reference.md §3 and §3.1.
 
 The tables below are typed from clinical.md, not copied from the module.
 """

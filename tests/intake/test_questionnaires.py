@@ -1,4 +1,4 @@
-"""The questionnaire catalogue against shared/reference/clinical.md §4 and the v1 contract.
+"""The questionnaire catalogue against docs/clinical-reference.md §4 and the v1 contract.
 
 Expected wording and codes below are typed from clinical.md, not copied from the module.
 """

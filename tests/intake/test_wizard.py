@@ -341,6 +341,17 @@ class TestTreatmentHistory:
         assert re.search(r'<option value="escitalopram" selected>', page)
         assert 'name="treatment-history-med_name_1"' not in page
 
+    @pytest.mark.parametrize("row", ["\u00b2", "-1", "x"])
+    def test_a_remove_button_with_an_odd_row_is_ignored_not_a_500(self, client, row):
+        """ "²" is a digit to str.isdigit() that int() refuses (a crafted post was a 500)."""
+        complete_steps(client, until="treatment-history")
+        answers = valid_answers("treatment-history")
+        response = post_step(
+            client, "treatment-history", answers, row_action=f"remove:medication:{row}"
+        )
+        assert response.status_code == 200
+        assert 'name="treatment-history-medication_rows" value="2"' in html(response)
+
     def test_a_half_filled_trial_is_reported_field_by_field(self, client):
         complete_steps(client, until="treatment-history")
         answers = {"medication_rows": "2", "med_name_1": "sertraline", "med_dose_1": "150"}

@@ -154,6 +154,11 @@ class TestAccessByUser:
         assert detail.count(str(case)) == 2 and "case page" in detail
         assert "Access by user" in admin.get("/admin/").content.decode()
 
+    @pytest.mark.parametrize("user", ["\u00b2", "x", "-1"])
+    def test_an_odd_user_id_is_a_404_not_a_500(self, root, user):
+        """ "²" passes str.isdigit() and fails int()."""
+        assert login(Client(), root).get(self.URL, {"user": user}).status_code == 404
+
     @pytest.mark.parametrize("persona", ["cora", "cleo", "dirk"])
     def test_only_superusers(self, request, persona):
         client = login(Client(), request.getfixturevalue(persona))

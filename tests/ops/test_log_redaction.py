@@ -52,12 +52,26 @@ def test_a_tampered_resume_link_is_logged_without_its_token(client, capsys, star
     assert err.count("Not Found: /intake/resume/") == 1
 
 
+@pytest.mark.django_db
+def test_a_staff_search_by_patient_email_is_logged_without_it(client, capsys, startup_logging):
+    startup_logging(True)
+    client.get("/admin/screening/case/", {"q": "ada.rivera@example.org", "status": "open"})
+    client.get("/api/v1/intakes/", {"status": "received"})
+    err = capsys.readouterr().err
+    assert "/admin/screening/case/?q=[redacted]&status=open" in err
+    assert "/api/v1/intakes/?status=received" in err  # codes stay readable
+    assert "rivera" not in err.lower()
+
+
 def test_redaction_covers_the_shapes_a_path_is_logged_in():
     for line, expected in [
-        (f"GET {RESUME}?x=1 HTTP/1.1", "GET /intake/resume/[redacted]/?x=1 HTTP/1.1"),
+        (f"GET {RESUME}?x=1 HTTP/1.1", "GET /intake/resume/[redacted]/?x=[redacted] HTTP/1.1"),
         (f'"http://127.0.0.1:8000{RESUME}"', '"http://127.0.0.1:8000/intake/resume/[redacted]/"'),
         (f"/INTAKE/RESUME/{TOKEN}", "/INTAKE/RESUME/[redacted]"),
         ("/intake/questionnaire/welcome/", "/intake/questionnaire/welcome/"),
+        ("GET /admin/?q=ada%40example.org&o=1 HTTP/1.1", "GET /admin/?q=[redacted]&o=1 HTTP/1.1"),
+        ("/admin/login/?next=/admin/x/%3Fq%3Dada", "/admin/login/?next=[redacted]"),
+        ("Did you mean 'sertraline'?", "Did you mean 'sertraline'?"),
     ]:
         assert redact_paths(line) == expected
     record = logging.LogRecord("x", logging.WARNING, __file__, 1, "%s: %s", ("Gone", RESUME), None)
@@ -79,7 +93,11 @@ def _serve(argv, port, log_path, tmp_path):
     process = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
         wait_until(lambda: port_open(port), timeout=60, message="server up")
-        for path, referer in [(RESUME, None), ("/intake/", f"http://127.0.0.1:{port}{RESUME}")]:
+        for path, referer in [
+            (RESUME, None),
+            ("/intake/", f"http://127.0.0.1:{port}{RESUME}"),
+            ("/admin/screening/case/?q=ada.rivera%40example.org", None),
+        ]:
             request = urllib.request.Request(f"http://127.0.0.1:{port}{path}")
             if referer:
                 request.add_header("Referer", referer)
@@ -121,8 +139,10 @@ def test_gunicorn_access_and_error_logs_hold_no_token_and_no_client_address(tmp_
     ]
     out = _serve(argv, port, tmp_path / "gunicorn.log", tmp_path)
     access = [line for line in out.splitlines() if '"GET ' in line]
-    assert len(access) == 2, out
     assert 'GET /intake/resume/[redacted]/ HTTP/1.1" 404' in access[0]
+    assert '"GET /intake/ HTTP/1.1" 200' in access[1]
     assert "/intake/resume/[redacted]/" in access[1]  # the referer
+    assert 'GET /admin/screening/case/?q=[redacted] HTTP/1.1" 302' in access[2]
     assert all(line.startswith("- ") for line in access), access  # no client address
     assert "Secr3tT0kenPart" not in out, out
+    assert "rivera" not in out.lower(), out

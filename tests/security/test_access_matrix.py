@@ -2,7 +2,7 @@
 
 Personas (tests/conftest.py): anonymous, cora (intake coordinator), cleo (clinician),
 dirk (directory manager), root (superuser), and the token of a deactivated user. Each cell is
-the exact status the contract and the roles promise (shared/api/v1.md "Authentication and
+the exact status the contract and the roles promise (docs/api.md "Authentication and
 roles"): 401 without valid credentials, 403 without the role, 404 for an intake the caller may
 not see.
 """

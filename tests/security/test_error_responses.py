@@ -2,7 +2,7 @@
 patient's name into a coded field, an email into an id) gets a field-level 400 that names the
 field and the problem, but not the patient's details, which would otherwise end up in
 integration logs. The one repetition allowed is the contract's own example: a misspelled
-medication name is named back, with a suggestion (api/v1.md, Errors)."""
+medication name is named back, with a suggestion (docs/api.md, Errors)."""
 
 import copy
 import json

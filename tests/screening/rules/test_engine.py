@@ -30,7 +30,7 @@ CONTRACT_ANSWERS = {
 
 
 def contract_example():
-    """The intake of shared/api/v1.md."""
+    """The intake of docs/api.md."""
     return screening_input(
         course("sertraline", 150, 8, "most_days", "no_response"),
         course("escitalopram", 20, 8, "all", "partial_response"),
