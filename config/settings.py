@@ -305,6 +305,8 @@ SPECTACULAR_SETTINGS = {
         "returns is a diagnosis. Errors use DRF's shape: an object keyed by field path. "
         "Error messages name the field and the problem but never repeat the value sent (it may "
         "be a patient's details), except a misspelled medication name, with a suggestion. "
+        "A rejected intake whose PHQ-9 / C-SSRS answers are valid and show risk still opens an "
+        "urgent case: its 400 also holds `safety` (urgent, risk_level, crisis_resources, case). "
         "503 with Retry-After while the database is unreachable: retry with the same "
         "Idempotency-Key."
     ),
