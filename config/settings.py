@@ -345,6 +345,8 @@ SPECTACULAR_SETTINGS = {
         "be a patient's details), except a misspelled medication name, with a suggestion. "
         "Bodies are JSON (Content-Type application/json; otherwise 415), at most 256 KiB "
         "(413) and 32 levels deep; an empty query parameter is a 400 naming it. "
+        "A rejected intake whose PHQ-9 / C-SSRS answers are valid and show risk still opens an "
+        "urgent case: its 400 also holds `safety` (urgent, risk_level, crisis_resources, case). "
         "503 with Retry-After while the database is unreachable: retry with the same "
         "Idempotency-Key."
     ),

@@ -720,6 +720,18 @@ def case_history(case: Case) -> list[HistoryEvent]:
             "Case opened" + (" (urgent: suicide-risk flag)" if case.urgent else ""),
         )
     ]
+    event = case.safety_event if case.safety_event_id else None
+    if event is not None:
+        events[0] = HistoryEvent(
+            case.opened_at,
+            "system",
+            "Case opened (urgent: suicide-risk answers in "
+            + ("an unfinished web intake)" if event.source == "draft" else "a refused submission)"),
+        )
+        if event.joined_at:
+            events.append(
+                HistoryEvent(event.joined_at, "system", "The submitted intake joined this case")
+            )
     if case.notified_at:
         events.append(HistoryEvent(case.notified_at, "system", "On-call clinicians notified"))
     if case.escalated_at:

@@ -10,6 +10,7 @@ from intake.models import Intake, IntakeDraft
 from ops.audit import ACCESS, entries_for
 from screening import review
 from screening.models import Case, CaseStatus, Flag, SafetyEvent
+from screening.selectors import case_history
 from tests.conftest import login
 from tests.intake.test_wizard_support import (
     STEP_ORDER,
@@ -213,6 +214,11 @@ class TestSubmittingTheDraftJoinsTheCase:
         assert intake.urgent and intake.risk_level == "high"
         assert Flag.objects.filter(intake=intake, code="suicide_risk").exists()
         assert len(mail.outbox) == 1
+        history = [e.what for e in case_history(Case.objects.get(pk=case.pk))]
+        assert history[0] == (
+            "Case opened (urgent: suicide-risk answers in an unfinished web intake)"
+        )
+        assert "The submitted intake joined this case" in history
 
     def test_changed_to_not_at_all_the_intake_still_joins_and_the_case_stays_urgent(
         self, client, django_capture_on_commit_callbacks

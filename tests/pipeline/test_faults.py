@@ -33,6 +33,7 @@ RECOVERY_ENV = {
     "SCREENING_SWEEP_AFTER_SECONDS": "3",
     "URGENT_NOTIFY_GRACE_SECONDS": "3",
     "API_THROTTLE_USER": "100000/min",
+    "INTAKE_POST_RATE": "100000/1m",
 }
 
 
@@ -117,7 +118,7 @@ def test_worker_sigkilled_mid_task_during_a_stream(stack_root):
         figures.update(ledger.settle(stream))
         report("worker SIGKILL", figures)
         assert "WorkerLostError" in worker.log() or "SIGKILL" in worker.log()
-        assert figures["retried"] == 0  # the API never noticed
+        assert figures["retried"] == 0  # neither the API nor a patient noticed
     finally:
         stop(stack)
 
@@ -144,7 +145,8 @@ def test_redis_stopped_during_submits_and_restarted_empty(stack_root):
         figures.update(ledger.settle(stream))
         report("redis restart", figures)
         assert up_at - down_at >= 16, "the outage saw too few submissions to prove anything"
-        assert all(s.status == 201 and s.attempts == 1 for s in stream.submissions)
+        assert all(s.status == 201 and s.attempts == 1 for s in stream.intakes)
+        assert all(s.status == 400 and s.attempts == 1 for s in stream.of_kind("rejected"))
         assert "task_enqueue_failed" in stack.web.log()
     finally:
         stop(stack)
@@ -168,9 +170,11 @@ def test_postgres_restarted_under_load(stack_root):
         figures = {**stream.figures(), "faults": f"postgres stopped and restarted, down {down_s}s"}
         figures.update(ledger.settle(stream))
         report("postgres restart", figures)
-        answers = {a for s in stream.submissions for a in s.answers}
+        answers = {a for s in stream.intakes for a in s.answers}
         assert 500 not in answers
         assert answers <= {201, 503, "ConnectionError"}, answers
+        rejected = {a for s in stream.of_kind("rejected") for a in s.answers}
+        assert rejected <= {400, 503, "ConnectionError"}, rejected
         assert figures["retried"] > 0, "no submission met the outage: the test proved nothing"
     finally:
         stop(stack)
@@ -200,7 +204,8 @@ def test_a_hung_broker_during_a_stream(stack_root):
         }
         figures.update(ledger.settle(stream))
         report("hung broker", figures)
-        assert all(s.status == 201 and s.attempts == 1 for s in stream.submissions)
+        assert all(s.status == 201 and s.attempts == 1 for s in stream.intakes)
+        assert all(s.status == 400 and s.attempts == 1 for s in stream.of_kind("rejected"))
         assert figures["submit_max_s"] < 20
         assert "task_enqueue_failed" in stack.web.log()
     finally:

@@ -132,15 +132,35 @@ def test_no_patient_data_in_logs_task_messages_or_urls(
         response = post_step(web, step, answers)
         assert response.status_code == 302, (step, response.content[:500])
         web.urls.append(response["Location"])
-    # ... and another stops half-way: a saved draft waiting to be resumed.
-    unfinished = Client()
+    # ... and another stops half-way, after a risk answer on the mood step: a saved draft
+    # waiting to be resumed, with its urgent case (issue 16).
+    unfinished = RecordingClient()
     for step in STEP_ORDER[: STEP_ORDER.index("about-you") + 1]:
         answers = valid_answers(step)
         if step == "about-you":
             answers = {**answers, **WEB_PATIENT}
         assert post_step(unfinished, step, answers).status_code == 302
-    # 2. A partner posts an urgent intake through the API.
+    risk = {
+        **valid_answers("feeling"),
+        "phq9__q9": "2",
+        "cssrs_shown": "1",
+        "cssrs_screen__q1": "true",
+        "cssrs_screen__q2": "false",
+        "cssrs_screen__q6": "false",
+    }
+    assert post_step(unfinished, "feeling", risk)["Location"] == "/intake/support/now/"
+    assert unfinished.get("/intake/support/now/").status_code == 200
+    web.urls.extend(unfinished.urls)
+    # 2. A partner posts an intake the API rejects (an unlisted drug) with a risk answer, then
+    # the corrected, urgent intake (it joins the rejected one's case).
     payload = urgent_payload(item9=2, **API_PATIENT)
+    rejected = json.loads(json.dumps(payload))
+    rejected["treatment_history"]["medication_trials"][0]["medication"] = "sertralin"
+    refused = cleo_api.post(
+        "/api/v1/intakes/", data=json.dumps(rejected), content_type="application/json"
+    )
+    assert refused.status_code == 400 and refused.json()["safety"]["urgent"] is True
+    assert not leaks(refused.content.decode()), leaks(refused.content.decode())
     api_response = cleo_api.post(
         "/api/v1/intakes/", data=json.dumps(payload), content_type="application/json"
     )
@@ -151,7 +171,7 @@ def test_no_patient_data_in_logs_task_messages_or_urls(
 
     # 3. The tasks as they sit in Redis, before any worker takes them.
     messages = queued_messages(broker)
-    assert len(messages) >= 3  # two screenings and the urgent notification
+    assert len(messages) >= 4  # two screenings, the draft's and the rejection's notifications
     assert not leaks("\n".join(messages)), leaks("\n".join(messages))
 
     # 4. A real worker screens both and notifies on call.
@@ -229,6 +249,7 @@ def test_no_patient_data_in_logs_task_messages_or_urls(
         "screening_flag",
         "screening_case",
         "screening_casenote",
+        "screening_safetyevent",
         "referrals_referral",
         "django_session (decoded)",
     ):
@@ -237,4 +258,8 @@ def test_no_patient_data_in_logs_task_messages_or_urls(
     assert (api_patient.family_name, api_patient.external_id) == ("Quixotewright", "MRN-ZQ-7781")
     assert Patient.objects.filter(family_name__isnull=False).count() >= 2
     assert "Quixotewright" in urgent.notes.get().text  # clinicians' notes: encrypted, readable
+    assert str(urgent.safety_event.pk) and urgent.safety_event.source == "api"  # joined
+    assert urgent.safety_event.rejected["patient"]["family_name"] == "Quixotewright"
+    draft_case = Case.objects.get(safety_event__source="draft")
+    assert draft_case.urgent and draft_case.intake_id is None
     assert "Quixotewright" in Referral.objects.get().note
