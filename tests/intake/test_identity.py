@@ -124,7 +124,7 @@ class TestTheAttacks:
         assert symptom_trend(maya.pk) == trend_before
         web = Intake.objects.order_by("submitted_at").last()
         assert web.source == "web" and web.patient.given_name == "Mallory"
-        match = PossibleMatch.objects.get(intake=web)
+        match = PossibleMatch.objects.get(intake=web, patient=maya)
         assert match.patient == maya and {"email", "birth_date"} <= set(match.reasons)
 
 
