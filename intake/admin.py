@@ -35,7 +35,7 @@ from intake.linking import (
     patient_values,
     side_by_side,
 )
-from intake.models import Intake, MatchStatus, Patient, PossibleMatch
+from intake.models import Intake, MatchStatus, Organisation, Patient, PossibleMatch
 from intake.permissions import sees_every_intake
 from intake.selectors import intakes_visible_to, patients_visible_to
 from ops.audit import record_access
@@ -425,3 +425,12 @@ class PossibleMatchAdmin(admin.ModelAdmin):
 
 def can_decide(user) -> bool:
     return user.has_perm("intake.change_possiblematch")
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(admin.ModelAdmin):
+    """Partner organisations and their members (superusers: the model's own permissions)."""
+
+    list_display = ("name", "receives_web_intakes")
+    filter_horizontal = ("members",)
+    search_fields = ("name",)

@@ -265,6 +265,11 @@ def match_confirm(*, match: PossibleMatch, by) -> PossibleMatch:
                 ).exclude(pk=key.pk)
                 if not clash.exists():
                     PatientKey.objects.filter(pk=key.pk).update(patient_id=match.patient_id)
+            # Other intakes that looked like the removed record now look like the patient.
+            already = PossibleMatch.objects.filter(patient_id=match.patient_id).values("intake_id")
+            PossibleMatch.objects.filter(patient_id=previous, status=MatchStatus.OPEN).exclude(
+                intake_id__in=already
+            ).exclude(intake__patient_id=match.patient_id).update(patient_id=match.patient_id)
             Patient.objects.filter(pk=previous).delete()
     return match
 

@@ -12,7 +12,7 @@ import pytest
 from django.contrib.auth.models import Group
 from django.test import TestCase
 
-from intake.models import Intake, MatchStatus, Patient, PossibleMatch
+from intake.models import Intake, MatchStatus, Patient, PatientRevision, PossibleMatch
 from ops import roles
 from screening.models import Case
 from tests.factories import urgent_payload
@@ -99,3 +99,29 @@ def test_clinician_confirms_one_possible_match_and_rejects_another(
     rejected = PossibleMatch.objects.get(pk=matches["reject"].pk)
     assert (confirmed.status, confirmed.decided_by) == (MatchStatus.CONFIRMED, cleo)
     assert (rejected.status, rejected.decided_by) == (MatchStatus.REJECTED, cleo)
+
+
+def test_clinician_edits_the_patient_record_and_the_old_value_is_kept(
+    new_context, live_server, matches, cleo
+):
+    """The stored record changes only by a deliberate edit on the patient page (Save)."""
+    ada = matches["ada"]
+    page = new_context().new_page()
+    url = f"/admin/intake/patient/{ada.patient_id}/change/"
+    page.goto(f"{live_server.url}/admin/login/?next={url}")
+    page.fill("#id_username", "cleo")
+    page.fill("#id_password", "pw-cleo")
+    page.click("input[type=submit]")
+    page.wait_for_url(f"**{url}")
+    assert page.locator("#id_phone").input_value() == "+1 212 555 0100"
+    page.fill("#id_phone", "+1 212 555 0123")
+    page.locator("input[name=_save]").click()
+    page.wait_for_url("**/admin/intake/patient/")
+    assert "changed successfully" in page.locator(".messagelist").inner_text()
+
+    patient = Patient.objects.get(pk=ada.patient_id)
+    assert (patient.phone, patient.given_name) == ("+1 212 555 0123", "Ada")
+    revision = PatientRevision.objects.get(patient=patient)
+    assert revision.old_values == {"phone": "+1 212 555 0100"} and revision.changed_by == cleo
+    # The intake still shows what it was submitted with.
+    assert Intake.objects.get(pk=ada.pk).identity.values["phone"] == "+1 212 555 0100"

@@ -242,3 +242,23 @@ class TestDecisions:
         assert [p.intake_id for p in symptom_trend(ada.patient_id)] == [str(ada.pk)]
         match.refresh_from_db()
         assert (match.status, match.decided_by) == (MatchStatus.REJECTED, cleo)
+
+
+@pytest.mark.django_db
+def test_confirming_moves_other_look_alikes_to_the_patient(cora, mallory, cleo):
+    """The second intake looks like Ada (name, birth date, ZIP) with a new email; the third
+    looks only like the second (that new email and the birth date). Once the second is
+    confirmed as Ada, its own record is removed, and the third's open match points at Ada
+    instead of vanishing."""
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        ada = _submit(intake_payload(), cora)
+        body = intake_payload()
+        body["patient"].pop("external_id")
+        body["patient"]["email"] = "ada.new@example.org"
+        second = _submit(body, mallory)
+        third = _submit(minimal(email="ada.new@example.org"), mallory)
+    [to_second] = PossibleMatch.objects.filter(intake=third)
+    assert to_second.patient_id == second.patient_id
+    match_confirm(match=PossibleMatch.objects.get(intake=second), by=cleo)
+    [left] = PossibleMatch.objects.filter(intake=third)
+    assert (left.patient_id, left.status) == (ada.patient_id, MatchStatus.OPEN)
