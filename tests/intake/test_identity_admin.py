@@ -16,7 +16,8 @@ from intake.models import (
 )
 from ops import roles
 from ops.audit import entries_for
-from tests.conftest import login
+from screening.models import Case
+from tests.conftest import _token_client, login
 from tests.factories import intake_payload
 from tests.intake.test_identity import _submit, minimal
 
@@ -146,3 +147,30 @@ class TestCoordinators:
         detail = client.get(reverse("admin:intake_intake_change", args=[web.pk]))
         assert detail.status_code == 200
         assert "phq9" not in detail.content.decode().lower()  # answers no
+
+
+@pytest.mark.django_db
+def test_the_case_page_points_to_the_open_possible_match(client, cleo, cora, mallory):
+    urgent = minimal()
+    urgent["answers"]["phq9"]["q9"] = 1  # an urgent case opens with the intake
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        _submit(intake_payload(), cora)
+        look_alike = _submit(urgent, mallory)
+    case = Case.objects.get(intake=look_alike)
+    page = login(client, cleo).get(reverse("admin:screening_case_change", args=[case.pk]))
+    text = page.content.decode()
+    assert 'id="possible-match-link"' in text and "1 possible match to review" in text
+    assert f"?intake={look_alike.pk}" in text
+
+
+@pytest.mark.django_db
+def test_an_organisation_colleague_reads_the_intake_through_the_api(cora, mallory, cora_api):
+    clinic = Organisation.objects.create(name="Harbor Clinic")
+    clinic.members.add(cora, mallory)
+    intake_id = cora_api.post("/api/v1/intakes/", intake_payload(), format="json").json()["id"]
+    colleague = _token_client(mallory)
+    listing = colleague.get("/api/v1/intakes/").json()
+    assert [row["id"] for row in listing["results"]] == [intake_id]
+    detail = colleague.get(f"/api/v1/intakes/{intake_id}/").json()
+    assert detail["patient"]["email"] == "ada@example.org"
+    assert "answers" not in detail and "screening" not in detail
