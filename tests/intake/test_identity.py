@@ -153,6 +153,11 @@ class TestLinkingRule:
         assert str(match.intake_id) == second
         assert {"given_name", "family_name", "birth_date", "postal_code"} <= set(match.reasons)
 
+    def test_a_shared_email_with_another_birth_date_is_no_match(self, cora_api, mallory_api):
+        post(cora_api, intake_payload())
+        post(mallory_api, minimal(birth_date="1960-05-05"))  # a parent on the family email
+        assert Patient.objects.count() == 2 and not PossibleMatch.objects.exists()
+
     def test_nothing_in_common_makes_no_possible_match(self, cora_api):
         post(cora_api, intake_payload())
         other = minimal(email="someone.else@example.org", birth_date="1970-01-01")
