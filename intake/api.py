@@ -1,8 +1,9 @@
 """v1 API: intakes (submit, list, detail) and the read-only catalogues.
 
 Contract: docs/api.md. Where it is silent the choices are documented in the OpenAPI
-schema: callers without clinician rights see only the intakes they submitted, and never
-answers, treatment history or screening results.
+schema: callers without clinician rights see the intakes they submitted and their
+organisation's, and never answers, treatment history or screening results. An intake's
+``patient`` is the identity it was submitted with (intake.linking), never the linked record.
 """
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -267,7 +268,8 @@ class IntakeFilter(StrictFilterSet):
 @extend_schema_view(
     list=extend_schema(
         summary="List intakes, newest first",
-        description="Clinicians see every intake; other callers see the intakes they submitted.",
+        description="Clinicians see every intake; other callers see the intakes they submitted "
+        "and those of their organisation.",
         responses={200: IntakeListItemSerializer(many=True), **ERROR_RESPONSES},
     ),
     retrieve=extend_schema(

@@ -1,6 +1,9 @@
 """Demo intakes for ``make run``: six made-up patients whose answers show the main screening
-paths. Each goes through ``IntakeSubmissionSerializer`` and ``intake_submit`` exactly as a real
-submission would. Idempotent: a demo patient already present (by external id) is skipped.
+paths, and a seventh web intake from Maya again (her email and birth date, a new phone) that
+waits as a possible match for a clinician. Each goes through ``IntakeSubmissionSerializer``
+and ``intake_submit`` exactly as a real submission would: API intakes as the partner's user
+given (the demo coordinator), web intakes anonymous (routed to the organisation that receives
+web intakes). Idempotent: a demo intake whose external id is already present is skipped.
 All people, contact details and identifiers here are fictitious.
 """
 
@@ -218,15 +221,29 @@ DEMO_INTAKES: tuple[tuple[str, dict], ...] = (
 )
 
 
-def load_demo_intakes() -> int:
-    """Submit each demo intake whose patient is not there yet; the number submitted."""
+def _returning_maya() -> dict:
+    """Maya through the web wizard months later: same email and birth date, a new phone. The
+    wizard is anonymous, so this is a possible match, never an automatic link."""
+    maya = DEMO_INTAKES[0][1]
+    patient = {**maya["patient"], "external_id": "DEMO-WEB-007", "phone": "+1 212 555 0199"}
+    return {
+        "patient": patient,
+        "consent": CONSENT,
+        "answers": {"phq9": _phq9(2, 2, 1, 2, 1, 1, 1, 1, 0, difficulty=1)},
+    }
+
+
+def load_demo_intakes(*, partner_user=None) -> int:
+    """Submit each demo intake whose patient is not there yet; the number submitted. API
+    intakes are submitted as ``partner_user`` when one is given."""
     created = 0
-    for source, body in DEMO_INTAKES:
+    for source, body in (*DEMO_INTAKES, (IntakeSource.WEB, _returning_maya())):
         index = blind_index("external_id", body["patient"]["external_id"])
         if Patient.objects.filter(external_id_index=index).exists():
             continue
         serializer = IntakeSubmissionSerializer(data=body)
         serializer.is_valid(raise_exception=True)
-        intake_submit(data=serializer.validated_data, source=source)
+        by = partner_user if source == IntakeSource.API else None
+        intake_submit(data=serializer.validated_data, source=source, submitted_by=by)
         created += 1
     return created

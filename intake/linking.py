@@ -19,6 +19,7 @@ import copy
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from intake.crypto import blind_index, demographic_index
@@ -159,27 +160,41 @@ def agreement(values: dict, patient: Patient) -> tuple[str, ...]:
 
 
 def _candidates(p: dict, *, exclude: Patient) -> list[tuple[Patient, tuple[str, ...]]]:
-    """Existing patients a submission weakly agrees with (never the strong-key patient)."""
+    """Existing patients a submission weakly agrees with (never the strong-key patient), read
+    in one query: the same email (kept only with the same birth date), the same external id,
+    or the same name, birth date and ZIP."""
     born = p["birth_date"]
-    found: dict = {}
-
-    def consider(queryset, needs_birth_date: bool):
-        for candidate in queryset.exclude(pk=exclude.pk).order_by()[:MAX_CANDIDATES]:
-            if candidate.erased_at is not None:
-                continue
-            if needs_birth_date and candidate.birth_date != born:
-                continue
-            found.setdefault(candidate.pk, candidate)
-
-    if index := blind_index("email", p.get("email")):
-        consider(Patient.objects.filter(email_index=index), needs_birth_date=True)
-    if index := blind_index("external_id", p.get("external_id")):
-        consider(Patient.objects.filter(external_id_index=index), needs_birth_date=False)
-    index = demographic_index(p.get("given_name"), p.get("family_name"), born, p.get("postal_code"))
-    if index:
-        consider(Patient.objects.filter(demographic_index=index), needs_birth_date=False)
+    email = blind_index("email", p.get("email"))
+    external = blind_index("external_id", p.get("external_id"))
+    demographic = demographic_index(
+        p.get("given_name"), p.get("family_name"), born, p.get("postal_code")
+    )
+    keys = Q()
+    for field, index in (
+        ("email_index", email),
+        ("external_id_index", external),
+        ("demographic_index", demographic),
+    ):
+        if index:
+            keys |= Q(**{field: index})
+    if not keys:
+        return []
     values = identity_values(p)
-    return [(candidate, agreement(values, candidate)) for candidate in found.values()]
+    found = []
+    for candidate in (
+        Patient.objects.filter(keys).exclude(pk=exclude.pk).order_by()[:MAX_CANDIDATES]
+    ):
+        if candidate.erased_at is not None:
+            continue
+        weak_only_by_email = (
+            candidate.email_index == email
+            and candidate.external_id_index != external
+            and candidate.demographic_index != demographic
+        )
+        if weak_only_by_email and candidate.birth_date != born:
+            continue  # a shared email alone (a family's) is no sign of the same person
+        found.append((candidate, agreement(values, candidate)))
+    return found
 
 
 def _strong_key_patient(partner: str, index: str, born) -> tuple[bool, Patient | None]:
@@ -265,6 +280,11 @@ def match_confirm(*, match: PossibleMatch, by) -> PossibleMatch:
                 ).exclude(pk=key.pk)
                 if not clash.exists():
                     PatientKey.objects.filter(pk=key.pk).update(patient_id=match.patient_id)
+            # Other intakes that looked like the removed record now look like the patient.
+            already = PossibleMatch.objects.filter(patient_id=match.patient_id).values("intake_id")
+            PossibleMatch.objects.filter(patient_id=previous, status=MatchStatus.OPEN).exclude(
+                intake_id__in=already
+            ).exclude(intake__patient_id=match.patient_id).update(patient_id=match.patient_id)
             Patient.objects.filter(pk=previous).delete()
     return match
 

@@ -22,7 +22,8 @@ def can_see_answers(user) -> bool:
 
 
 def sees_every_intake(user) -> bool:
-    """Clinicians and superusers see every intake; other callers only what they submitted."""
+    """Clinicians and superusers see every intake; other callers what they submitted and their
+    organisation's intakes (intake.selectors.intakes_visible_to)."""
     return user.is_superuser or user.has_perm("intake.view_intake_answers")
 
 

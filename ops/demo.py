@@ -1,10 +1,32 @@
 """Sample records for the demo (``manage.py load_demo``). Each app adds its part."""
 
+DEMO_ORGANISATION = "Demo Clinic"
+
+
+def ensure_demo_organisation():
+    """The demo coordinator's organisation, which also receives the web wizard's intakes (if
+    no other organisation does): the coordinator then sees every demo intake."""
+    from django.contrib.auth import get_user_model
+
+    from intake.models import Organisation
+
+    organisation = Organisation.objects.filter(name=DEMO_ORGANISATION).first()
+    if organisation is None:
+        receives = not Organisation.objects.filter(receives_web_intakes=True).exists()
+        organisation = Organisation.objects.create(
+            name=DEMO_ORGANISATION, receives_web_intakes=receives
+        )
+    coordinator = get_user_model().objects.filter(username="coordinator").first()
+    if coordinator is not None:
+        organisation.members.add(coordinator)
+    return organisation, coordinator
+
 
 def load_sample_data() -> str:
     from intake.demo import load_demo_intakes
     from referrals.demo import ensure_demo_providers
 
-    parts = [f"{load_demo_intakes()} demo intakes"]
+    _, coordinator = ensure_demo_organisation()
+    parts = [f"{load_demo_intakes(partner_user=coordinator)} demo intakes"]
     parts.append(f"{ensure_demo_providers()} demo providers")
     return "Loaded: " + ", ".join(parts) + "."

@@ -1,21 +1,25 @@
 """Right of access and right to erasure for a patient's data (HIPAA access; GDPR-style erasure).
 
 Both are run by a named staff member and audited. Erasure removes everything that identifies
-the person (name, contact details, external id, birth date, postal code, drafts, free text
-staff wrote about them) and keeps the non-identifying screening record (age at intake, sex at
-birth, state, answers, scores, flags, stages), so service statistics stay whole.
+the person (name, contact details, external id, birth date, postal code, the identity each of
+their intakes was submitted with, the old values kept by staff edits, their partners' keys,
+the possible matches that involve them, drafts, free text staff wrote about them) and keeps
+the non-identifying screening record (age at intake, sex at birth, state, answers, scores,
+flags, stages), so service statistics stay whole.
 """
 
 import copy
 
 from django.apps import apps
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from intake.api import intake_detail
 from intake.crypto import blind_index
 from intake.identifiers import PATIENT_IDENTIFYING_FIELDS
-from intake.models import Patient
+from intake.linking import patient_values
+from intake.models import IntakeIdentity, Patient, PatientKey, PatientRevision, PossibleMatch
 from ops.audit import record_access, record_change, service_write
 
 ERASED_TEXT = "[erased]"
@@ -48,13 +52,38 @@ def find_patient(*, patient_id=None, external_id=None, email=None) -> Patient:
 
 def patient_export(*, patient: Patient, by) -> dict:
     """Everything held about the patient, as the API shows it to a clinician (audited)."""
-    intakes = patient.intakes.order_by("submitted_at")
+    intakes = patient.intakes.select_related("identity").order_by("submitted_at")
     record_access(patient, user=by, view="export_patient")
+    matches = PossibleMatch.objects.filter(
+        Q(patient=patient) | Q(intake__patient=patient)
+    ).order_by("created_at")
     return {
         "patient_id": str(patient.pk),
         "exported_at": timezone.now().isoformat(),
         "erased_at": patient.erased_at.isoformat() if patient.erased_at else None,
+        # The stored record; each intake's "patient" is the identity it was submitted with.
+        "record": patient_values(patient),
         "intakes": [intake_detail(intake, by) for intake in intakes],
+        "record_edits": [
+            {
+                "changed_at": r.changed_at.isoformat(),
+                "changed_by": r.changed_by.get_username(),
+                "old_values": r.old_values,
+            }
+            for r in patient.revisions.select_related("changed_by")
+        ],
+        # Ids and decisions only: the other side of a match may be another person.
+        "possible_matches": [
+            {
+                "id": str(m.pk),
+                "intake": str(m.intake_id),
+                "patient": str(m.patient_id),
+                "agreed_on": m.reasons,
+                "status": m.status,
+                "decided_at": m.decided_at.isoformat() if m.decided_at else None,
+            }
+            for m in matches
+        ],
     }
 
 
@@ -88,8 +117,17 @@ def patient_erase(*, patient: Patient, by) -> dict:
         with service_write():
             patient.save()
         intake_ids = list(patient.intakes.values_list("pk", flat=True))
+        matches = PossibleMatch.objects.filter(Q(patient=patient) | Q(intake__in=intake_ids))
         counts = {
             "intakes_kept": len(intake_ids),
+            "identities_erased": IntakeIdentity.objects.filter(intake__in=intake_ids).update(
+                values={}, erased_at=timezone.now()
+            ),
+            "record_edits_erased": PatientRevision.objects.filter(patient=patient).update(
+                old_values={}
+            ),
+            "partner_keys_removed": PatientKey.objects.filter(patient=patient).delete()[0],
+            "possible_matches_removed": matches.delete()[0],
             "drafts_erased": apps.get_model("intake", "IntakeDraft")
             .objects.filter(submitted_intake__in=intake_ids)
             .update(data={}),

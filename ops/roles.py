@@ -19,9 +19,14 @@ _COORDINATOR = {
     "intake.add_intake",
     "intake.view_intake",
     "intake.view_patient",
+    # Their organisation's patients (intake.selectors.patients_visible_to), edited on purpose.
+    "intake.change_patient",
+    # That a possible match exists; not the values compared (clinicians decide).
+    "intake.view_possiblematch",
 }
 _CLINICIAN = _COORDINATOR | {
     "intake.view_intake_answers",
+    "intake.change_possiblematch",
     "intake.add_amendment",
     "intake.view_amendment",
     "screening.view_screeningrun",

@@ -30,7 +30,7 @@ from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
 
 from intake.crypto import blind_index
-from intake.models import Patient
+from intake.models import MatchStatus, Patient, PossibleMatch
 from ops.audit import record_access
 from screening import review, selectors
 from screening.api_sections import FLAG_CODES
@@ -445,6 +445,9 @@ class CaseAdmin(admin.ModelAdmin):
             "access_by_user_url": _url_or_none("admin:access_by_user"),
             "support_resources": selectors.support_resources(),
             "referrals": selectors.case_referrals(case),
+            "open_matches": PossibleMatch.objects.filter(
+                intake_id=case.intake_id, status=MatchStatus.OPEN
+            ).count(),
             **(extra_context or {}),
         }
         context["urls"] = {

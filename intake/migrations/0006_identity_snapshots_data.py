@@ -5,7 +5,8 @@
   fields that hold a value are written, as a caller that sent them.
 * Every patient gets its demographic blind index (name + birth date + ZIP).
 * A patient with an external id gets the strong key of the user who submitted its first API
-  intake (there were no organisations before), when no other patient holds that key.
+  intake (there were no organisations before); where one user sent several patients under one
+  external id, the first of them.
 """
 
 from django.db import migrations
@@ -39,34 +40,50 @@ def forwards(apps, schema_editor):
     Intake = apps.get_model("intake", "Intake")
     IntakeIdentity = apps.get_model("intake", "IntakeIdentity")
     PatientKey = apps.get_model("intake", "PatientKey")
-    taken = set(PatientKey.objects.values_list("partner", "external_id_index"))
-    patients = []
-    for patient in Patient.objects.order_by("pk").iterator(chunk_size=BATCH):
-        values = _values(patient)
+
+    # Snapshots: one pass over the intakes with their patients, written in batches.
+    batch = []
+    intakes = Intake.objects.filter(identity__isnull=True).select_related("patient")
+    for intake in intakes.order_by().iterator(chunk_size=BATCH):
+        batch.append(IntakeIdentity(intake_id=intake.pk, values=_values(intake.patient)))
+        if len(batch) == BATCH:
+            IntakeIdentity.objects.bulk_create(batch)
+            batch = []
+    IntakeIdentity.objects.bulk_create(batch)
+
+    # Demographic blind indexes.
+    batch = []
+    for patient in Patient.objects.order_by().iterator(chunk_size=BATCH):
         patient.demographic_index = demographic_index(
             patient.given_name, patient.family_name, patient.birth_date, patient.postal_code
         )
-        patients.append(patient)
-        intakes = Intake.objects.filter(patient_id=patient.pk).order_by("submitted_at")
-        identities = [
-            IntakeIdentity(intake_id=pk, values=dict(values))
-            for pk in intakes.exclude(identity__isnull=False).values_list("pk", flat=True)
-        ]
-        IntakeIdentity.objects.bulk_create(identities)
-        if patient.external_id_index:
-            first = intakes.filter(source="api", submitted_by__isnull=False).first()
-            if first is not None:
-                key = (f"user:{first.submitted_by_id}", patient.external_id_index)
-                if key not in taken:
-                    taken.add(key)
-                    PatientKey.objects.create(
-                        partner=key[0], external_id_index=key[1], patient_id=patient.pk
-                    )
-        if len(patients) == BATCH:
-            Patient.objects.bulk_update(patients, ["demographic_index"])
-            patients = []
-    if patients:
-        Patient.objects.bulk_update(patients, ["demographic_index"])
+        batch.append(patient)
+        if len(batch) == BATCH:
+            Patient.objects.bulk_update(batch, ["demographic_index"])
+            batch = []
+    Patient.objects.bulk_update(batch, ["demographic_index"])
+
+    # Strong keys: for each (user, external id), the patient of that user's first API intake
+    # with it (a later patient with the same external id keeps to possible matches).
+    taken = set(PatientKey.objects.values_list("partner", "external_id_index"))
+    firsts = (
+        Intake.objects.filter(
+            source="api", submitted_by__isnull=False, patient__external_id_index__isnull=False
+        )
+        .order_by("patient__external_id_index", "submitted_at")
+        .values_list("patient_id", "submitted_by_id", "patient__external_id_index")
+    )
+    batch = []
+    for patient_id, user_id, index in firsts.iterator(chunk_size=BATCH):
+        key = (f"user:{user_id}", index)
+        if key in taken:
+            continue
+        taken.add(key)
+        batch.append(PatientKey(partner=key[0], external_id_index=index, patient_id=patient_id))
+        if len(batch) == BATCH:
+            PatientKey.objects.bulk_create(batch)
+            batch = []
+    PatientKey.objects.bulk_create(batch)
 
 
 class Migration(migrations.Migration):

@@ -124,7 +124,7 @@ class TestTheAttacks:
         assert symptom_trend(maya.pk) == trend_before
         web = Intake.objects.order_by("submitted_at").last()
         assert web.source == "web" and web.patient.given_name == "Mallory"
-        match = PossibleMatch.objects.get(intake=web)
+        match = PossibleMatch.objects.get(intake=web, patient=maya)
         assert match.patient == maya and {"email", "birth_date"} <= set(match.reasons)
 
 
@@ -152,6 +152,11 @@ class TestLinkingRule:
         match = PossibleMatch.objects.get()
         assert str(match.intake_id) == second
         assert {"given_name", "family_name", "birth_date", "postal_code"} <= set(match.reasons)
+
+    def test_a_shared_email_with_another_birth_date_is_no_match(self, cora_api, mallory_api):
+        post(cora_api, intake_payload())
+        post(mallory_api, minimal(birth_date="1960-05-05"))  # a parent on the family email
+        assert Patient.objects.count() == 2 and not PossibleMatch.objects.exists()
 
     def test_nothing_in_common_makes_no_possible_match(self, cora_api):
         post(cora_api, intake_payload())
@@ -242,3 +247,23 @@ class TestDecisions:
         assert [p.intake_id for p in symptom_trend(ada.patient_id)] == [str(ada.pk)]
         match.refresh_from_db()
         assert (match.status, match.decided_by) == (MatchStatus.REJECTED, cleo)
+
+
+@pytest.mark.django_db
+def test_confirming_moves_other_look_alikes_to_the_patient(cora, mallory, cleo):
+    """The second intake looks like Ada (name, birth date, ZIP) with a new email; the third
+    looks only like the second (that new email and the birth date). Once the second is
+    confirmed as Ada, its own record is removed, and the third's open match points at Ada
+    instead of vanishing."""
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        ada = _submit(intake_payload(), cora)
+        body = intake_payload()
+        body["patient"].pop("external_id")
+        body["patient"]["email"] = "ada.new@example.org"
+        second = _submit(body, mallory)
+        third = _submit(minimal(email="ada.new@example.org"), mallory)
+    [to_second] = PossibleMatch.objects.filter(intake=third)
+    assert to_second.patient_id == second.patient_id
+    match_confirm(match=PossibleMatch.objects.get(intake=second), by=cleo)
+    [left] = PossibleMatch.objects.filter(intake=third)
+    assert (left.patient_id, left.status) == (ada.patient_id, MatchStatus.OPEN)

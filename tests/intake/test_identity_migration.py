@@ -67,6 +67,23 @@ def test_existing_patients_become_snapshots_of_their_intakes(django_user_model):
             )
             for _ in range(2)
         ]
+        # Another person the same user later sent under the same external id: no key.
+        bea = Patient.objects.create(
+            external_id="MRN-00042",
+            external_id_index=blind_index("external_id", "MRN-00042"),
+            given_name="Bea",
+            birth_date=datetime.date(1990, 7, 1),
+            sex_at_birth="female",
+            state="NY",
+        )
+        Intake.objects.create(
+            patient=bea,
+            source="api",
+            submitted_by=cora,
+            sex_at_birth="female",
+            state="NY",
+            **common,
+        )
         bo_intake = Intake.objects.create(
             patient=bo, source="web", sex_at_birth="male", state="CA", **common
         )
@@ -75,7 +92,7 @@ def test_existing_patients_become_snapshots_of_their_intakes(django_user_model):
         Identity = new.get_model("intake", "IntakeIdentity")
         PatientKey = new.get_model("intake", "PatientKey")
         NewPatient = new.get_model("intake", "Patient")
-        assert Identity.objects.count() == 3
+        assert Identity.objects.count() == 4
         for intake in ada_intakes:
             values = Identity.objects.get(intake_id=intake.pk).values
             assert values == {

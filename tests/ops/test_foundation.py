@@ -9,9 +9,12 @@ from pathlib import Path
 
 import pytest
 import yaml
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management import call_command
 
+from intake.models import Intake
+from intake.selectors import intakes_visible_to
 from ops import roles
 from ops.logging import drop_phi
 
@@ -91,6 +94,18 @@ def test_load_demo_creates_one_login_per_role_and_is_idempotent(db, django_user_
         .groups.filter(name=roles.CLINICIAN)
         .exists()
     )
+
+
+def test_the_demo_coordinator_sees_the_demo_intakes_without_answers(db, client):
+    """Coordinators of an organisation see its intakes (the demo's API intakes are submitted
+    as the coordinator, its web intakes are routed to the coordinator's organisation)."""
+    call_command("load_demo")
+    coordinator = get_user_model().objects.get(username="coordinator")
+    assert intakes_visible_to(coordinator).count() == Intake.objects.count() == 7
+    client.force_login(coordinator)
+    page = client.get("/admin/intake/intake/").content.decode()
+    assert "maya.okafor@example.org" in page  # contact details
+    assert client.get("/admin/screening/case/").status_code == 403  # not answers or flags
 
 
 def test_health_is_200_when_every_part_answers(client, db):

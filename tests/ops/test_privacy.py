@@ -4,10 +4,22 @@ import json
 
 import pytest
 from auditlog.models import LogEntry
+from django.contrib.auth.models import Group
 from django.core.management import CommandError, call_command
 from django.db import connection
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
 
-from intake.models import Intake, Patient
+from intake.linking import patient_edit
+from intake.models import (
+    Intake,
+    IntakeIdentity,
+    Patient,
+    PatientKey,
+    PatientRevision,
+    PossibleMatch,
+)
+from ops import roles
 from screening.models import CaseNote, Flag, ScreeningRun
 from tests.factories import intake_payload
 from tests.intake.test_api_intakes import post
@@ -84,3 +96,55 @@ def test_erasure_is_for_superusers_only(ada, cleo):
     with pytest.raises(CommandError):
         call_command("erase_patient", "--patient-id", str(ada.pk), "--by", "cleo", "--yes")
     assert Patient.objects.get().given_name == "Ada"
+
+
+@pytest.fixture
+def ada_with_identity_rows(ada, cleo, django_user_model, django_capture_on_commit_callbacks):
+    """Ada plus: a look-alike intake from another caller (a possible match with Ada), a staff
+    edit of her record (old values kept), and her partner's strong key."""
+
+    other = django_user_model.objects.create_user(username="other-coord", is_staff=True)
+    other.groups.add(Group.objects.get(name=roles.INTAKE_COORDINATOR))
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=other).key}")
+    with django_capture_on_commit_callbacks(execute=True):
+        body = intake_payload()
+        body["patient"].pop("external_id")
+        post(client, body)
+    patient_edit(patient=ada, by=cleo, changes={"phone": "+1 212 555 0199"})
+    return ada
+
+
+@pytest.mark.django_db
+def test_export_holds_the_record_its_edits_and_possible_matches(
+    ada_with_identity_rows, cleo, tmp_path
+):
+    ada = ada_with_identity_rows
+    out = tmp_path / "ada.json"
+    call_command(
+        "export_patient", "--patient-id", str(ada.pk), "--by", "cleo", "--output", str(out)
+    )
+    data = json.loads(out.read_text())
+    assert data["record"]["phone"] == "+1 212 555 0199"
+    assert data["record_edits"][0]["old_values"] == {"phone": "+1 212 555 0100"}
+    [match] = data["possible_matches"]
+    assert match["patient"] == str(ada.pk) and match["status"] == "open"
+    assert data["intakes"][0]["patient"]["phone"] == "+1 212 555 0100"  # as submitted
+
+
+@pytest.mark.django_db
+def test_erasure_covers_snapshots_edits_keys_and_possible_matches(ada_with_identity_rows, root):
+
+    ada = ada_with_identity_rows
+    own = Intake.objects.get(patient=ada)
+    call_command("erase_patient", "--patient-id", str(ada.pk), "--by", "root", "--yes")
+    assert IntakeIdentity.objects.get(intake=own).values == {}
+    assert IntakeIdentity.objects.get(intake=own).erased_at is not None
+    assert PatientRevision.objects.get(patient=ada).old_values == {}
+    assert not PatientKey.objects.filter(patient=ada).exists()
+    assert not PossibleMatch.objects.exists()
+    ada.refresh_from_db()
+    assert ada.demographic_index is None
+    # The look-alike intake (someone else's submission) keeps its own identity.
+    look_alike = Intake.objects.exclude(pk=own.pk).get()
+    assert look_alike.identity.values["given_name"] == "Ada"

@@ -162,6 +162,7 @@ class Command(BaseCommand):
                 "id": "m.patient",
                 "external_id_index": "NULL",
                 "email_index": "NULL",
+                "demographic_index": "NULL",
                 "created_at": "m.at",
                 "updated_at": "m.at",
             },
