@@ -15,23 +15,10 @@ import pytest
 from django.utils import timezone
 
 from referrals.models import Referral, ReferralEvent
+from tests.e2e.staff import log_in, submit_and_wait
 from tests.referrals.conftest import case_of, make_provider, submit
 
 pytestmark = pytest.mark.e2e
-
-
-def log_in(page, live_server, username, next_path):
-    page.goto(f"{live_server.url}/admin/login/?next={next_path}")
-    page.fill("#id_username", username)
-    page.fill("#id_password", f"pw-{username}")
-    page.click("input[type=submit]")
-    page.wait_for_url(f"**{next_path}")
-
-
-def submit_and_wait(page, button):
-    """Click a button that posts a form and wait for the page it lands on."""
-    with page.expect_navigation(wait_until="load"):
-        button.click()
 
 
 def move_buttons_post_to_the_move_url(page) -> bool:
@@ -41,17 +28,6 @@ def move_buttons_post_to_the_move_url(page) -> bool:
                .filter(b => b.textContent.startsWith('Mark '))
                .every(b => b.form && b.form.getAttribute('action').endsWith('/move/'))"""
     )
-
-
-@pytest.fixture
-def page(new_context):
-    context = new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    errors = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.on("response", lambda r: r.status >= 400 and errors.append(f"{r.status} {r.url}"))
-    page.js_errors = errors
-    return page
 
 
 @pytest.fixture
@@ -65,9 +41,10 @@ def status_of(referral_id) -> str:
     return Referral.objects.get(pk=referral_id).status
 
 
-def test_a_clinician_clicks_every_referral_move(page, live_server, referral_world, cleo):
+def test_a_clinician_clicks_every_referral_move(staff_page, live_server, referral_world, cleo):
+    page = staff_page
     case = referral_world["case"]
-    log_in(page, live_server, "cleo", f"/admin/screening/case/{case.pk}/change/")
+    log_in(staff_page, live_server, "cleo", f"/admin/screening/case/{case.pk}/change/")
 
     # From the case, find providers and refer to Alpha: a draft.
     submit_and_wait(page, page.get_by_role("link", name="Find providers"))
