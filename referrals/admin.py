@@ -16,7 +16,7 @@
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
 from django.http import HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -48,6 +48,10 @@ MATCHES_SHOWN = 20
 
 def _words(code: str) -> str:
     return code.replace("_", " ")
+
+
+def _status_label(code: str) -> str:
+    return ReferralStatus(code).label if code in ReferralStatus.values else code
 
 
 # --- Providers --------------------------------------------------------------------------------
@@ -304,7 +308,7 @@ class ReferralAdmin(admin.ModelAdmin):
     ordering = ("-created_at",)
     show_full_result_count = False
     actions = None
-    change_form_template = "admin/referrals/referral/change_form.html"
+    change_form_template = "admin/referrals/referral/referral_page.html"
     change_list_template = "admin/referrals/referral/change_list.html"
     fields = (
         "intake",
@@ -355,19 +359,63 @@ class ReferralAdmin(admin.ModelAdmin):
         ]
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        referral = self.get_object(request, object_id)
-        extra = dict(extra_context or {})
-        if referral is not None:
-            extra["moves"] = (
+        """The referral page: read-only (nothing on it is edited as a form), the patient by
+        name, the provider, the moves as buttons that each post to the move URL on their own
+        (never inside another form: a browser drops a nested form and its button would submit
+        the outer one), the next match after a decline, and the history."""
+        if request.method not in ("GET", "HEAD"):
+            return HttpResponseNotAllowed(["GET"])  # changes go through move/
+        try:
+            referral = (
+                Referral.objects.select_related("intake__patient", "provider", "created_by")
+                .filter(pk=object_id)
+                .first()
+            )
+        except ValidationError:
+            referral = None
+        if referral is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if not self.has_view_permission(request, referral):
+            raise PermissionDenied
+        case = Case.objects.filter(intake_id=referral.intake_id).first()
+        record_access(case or referral.intake, user=request.user, view="referral page")
+        patient = referral.intake.patient
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": f"Referral to {referral.provider.name}",
+            "subtitle": patient.display_name,
+            "is_nav_sidebar_enabled": False,
+            "referral": referral,
+            "original": referral,
+            "patient": patient,
+            "case": case,
+            "moves": (
                 services.allowed_moves(referral)
                 if request.user.has_perm(services.MOVE_PERMISSION)
                 else []
-            )
-            extra["events"] = referral.events.select_related("by")
-            extra["case"] = Case.objects.filter(intake_id=referral.intake_id).first()
-            if referral.status == ReferralStatus.DECLINED:
-                extra["next_match"] = services.next_match_after_decline(referral)
-        return super().change_view(request, object_id, form_url, extra_context=extra)
+            ),
+            "can_refer": request.user.has_perm(services.REFER_PERMISSION),
+            "events": [
+                {
+                    "at": event.at,
+                    "move": f"{_status_label(event.from_status) or 'Created'} → "
+                    f"{_status_label(event.to_status)}",
+                    "by": event.by.get_username() if event.by else "system",
+                    "note": event.note,
+                }
+                for event in referral.events.select_related("by")
+            ],
+            "next_match": (
+                services.next_match_after_decline(referral)
+                if referral.status == ReferralStatus.DECLINED
+                else None
+            ),
+            "today": timezone.localdate(),
+            **(extra_context or {}),
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, self.change_form_template, context)
 
     def changelist_view(self, request, extra_context=None):
         extra = {

@@ -15,6 +15,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from ops import roles
+from tests.admin_html import no_nested_forms_in_admin_pages  # noqa: F401 (autouse)
 
 
 @pytest.fixture(autouse=True)

@@ -66,3 +66,16 @@ def e2e_settings(settings):
     static_dir = ROOT / "static"
     if static_dir not in [Path(p) for p in getattr(settings, "STATICFILES_DIRS", [])]:
         settings.STATICFILES_DIRS = [*getattr(settings, "STATICFILES_DIRS", []), static_dir]
+
+
+@pytest.fixture
+def staff_page(new_context):
+    """A 1280 px page for the staff pages' tests; ``page.js_errors`` collects script errors
+    and 4xx/5xx responses."""
+    context = new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("response", lambda r: r.status >= 400 and errors.append(f"{r.status} {r.url}"))
+    page.js_errors = errors
+    return page

@@ -7,6 +7,7 @@ from auditlog.models import LogEntry
 from django.urls import reverse
 from django.utils import timezone
 
+from ops.audit import ACCESS, entries_for
 from referrals import selectors, services
 from referrals.matching.engine import URGENT_PATHWAY_NOTICE
 from referrals.matching.masks import specialties_mask
@@ -116,7 +117,26 @@ class TestReferralPage:
         ).content.decode()
         assert "Mark sent" in page and "Mark cancelled" in page
         assert "Mark scheduled" not in page
-        assert "created → draft" in page
+        assert "Created → Draft" in page
+
+    def test_a_page_of_facts_not_a_form(self, referral, clinician, cleo):
+        url = reverse("admin:referrals_referral_change", args=[referral.pk])
+        page = clinician.get(url).content.decode()
+        assert "Ada Rivera" in page and "Intake " not in page  # the patient, by name
+        assert "Referral to Maya Chen" in page
+        assert 'name="_save"' not in page and 'name="_continue"' not in page
+        case = case_of(referral.intake)
+        crumbs = page[page.index('class="breadcrumbs"') : page.index("</ol>")]
+        assert reverse("admin:screening_case_change", args=[case.pk]) in crumbs
+        assert "Review queue" in crumbs
+        access = entries_for(case).filter(action=ACCESS)
+        assert [(e.actor, e.additional_data["view"]) for e in access] == [(cleo, "referral page")]
+        assert clinician.post(url, {"status": "sent"}).status_code == 405
+        assert Referral.objects.get(pk=referral.pk).status == "draft"
+
+    def test_an_unknown_referral_goes_back_to_the_list(self, clinician):
+        response = clinician.get("/admin/referrals/referral/not-a-uuid/change/")
+        assert response.status_code == 302
 
     def test_buttons_move_it(self, referral, clinician):
         clinician.post(self.move_url(referral), {"to": "sent", "expected_status": "draft"})
