@@ -8,8 +8,10 @@
   from the case page, shows the case's ranked matches with their reasons, the urgent
   same-day pathway first when the intake has a suicide-risk flag, and one button per
   provider that makes a draft referral.
-* Referrals (clinicians): read-only pages whose buttons move the referral one step
-  (``referrals.services.referral_move``); a decline offers the next match. The outcome
+* Referrals (clinicians): a purpose-built read-only page per referral (the patient by name,
+  the provider, the history) whose buttons move the referral one step
+  (``referrals.services.referral_move``), each a form of its own posting to the move URL,
+  never inside another form; a decline offers the next match. The outcome
   report (``admin:referrals_referral_outcomes``) gives the share of referrals that reached a
   scheduled first visit and the median days from intake to it, per provider and overall.
 """
@@ -310,22 +312,6 @@ class ReferralAdmin(admin.ModelAdmin):
     actions = None
     change_form_template = "admin/referrals/referral/referral_page.html"
     change_list_template = "admin/referrals/referral/change_list.html"
-    fields = (
-        "intake",
-        "provider",
-        "status",
-        "note",
-        "match_rank",
-        "match_score",
-        "reasons",
-        "first_visit_on",
-        "follow_up_reason",
-        "follow_up_flagged_at",
-        "created_by",
-        "created_at",
-        "status_changed_at",
-    )
-    readonly_fields = fields
 
     def has_add_permission(self, request):
         return False  # made from a case's "Find providers" page
@@ -340,10 +326,6 @@ class ReferralAdmin(admin.ModelAdmin):
     @admin.display(description="follow-up", boolean=True)
     def follow_up(self, referral):
         return referral.follow_up_flagged_at is not None
-
-    @admin.display(description="match reasons")
-    def reasons(self, referral):
-        return "; ".join(referral.match_reasons)
 
     def get_urls(self):
         view = self.admin_site.admin_view
