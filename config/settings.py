@@ -458,8 +458,21 @@ MAILERS = {
     }
 }
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="screening@localhost")
-ONCALL_EMAILS = env.list("ONCALL_EMAILS", default=["oncall@localhost"])
-ESCALATION_EMAILS = env.list("ESCALATION_EMAILS", default=["escalation@localhost"])
+ONCALL_EMAILS = env.list("ONCALL_EMAILS", default=[] if PRODUCTION else ["oncall@localhost"])
+ESCALATION_EMAILS = env.list(
+    "ESCALATION_EMAILS", default=[] if PRODUCTION else ["escalation@localhost"]
+)
+if PRODUCTION:
+    # An urgent case's email must reach a person: no default, no address on this machine.
+    for _name, _addresses in (
+        ("ONCALL_EMAILS", ONCALL_EMAILS),
+        ("ESCALATION_EMAILS", ESCALATION_EMAILS),
+    ):
+        if not _addresses or any(a.lower().endswith("@localhost") for a in _addresses):
+            raise ImproperlyConfigured(
+                f"{_name} must be set in production to the addresses that receive urgent cases "
+                "(comma-separated; none @localhost)"
+            )
 URGENT_ACK_MINUTES = env.int("URGENT_ACK_MINUTES", default=15)
 # An urgent case still not notified this long after opening (its task was lost with the
 # broker) is notified by the escalation job.

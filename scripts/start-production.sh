@@ -14,7 +14,8 @@ if [ -x .venv/bin/python ]; then export PATH="$PWD/.venv/bin:$PATH"; fi
 
 if [ "${DJANGO_ENV:-}" != production ]; then
   echo "start-production.sh: DJANGO_ENV=production is required (with SECRET_KEY," \
-    "FIELD_ENCRYPTION_SALT, BLIND_INDEX_KEY and EMAIL_URL; README \"Production\")." >&2
+    "FIELD_ENCRYPTION_SALT, BLIND_INDEX_KEY, EMAIL_URL, ONCALL_EMAILS and ESCALATION_EMAILS;" \
+    "README \"Production\")." >&2
   echo "For the demo on this machine: make run" >&2
   exit 2
 fi

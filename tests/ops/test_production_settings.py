@@ -17,6 +17,8 @@ PRODUCTION_ENV = {
     "BLIND_INDEX_KEY": secrets.token_urlsafe(40),
     "ALLOWED_HOSTS": "screening.example.org",
     "EMAIL_URL": "smtp+tls://mailer:secret@mail.example.org:587",
+    "ONCALL_EMAILS": "oncall@example.org",
+    "ESCALATION_EMAILS": "lead@example.org,medical-director@example.org",
 }
 
 
@@ -38,7 +40,15 @@ def test_check_deploy_passes_at_warning_level():
 
 
 @pytest.mark.parametrize(
-    "missing", ["SECRET_KEY", "FIELD_ENCRYPTION_SALT", "BLIND_INDEX_KEY", "EMAIL_URL"]
+    "missing",
+    [
+        "SECRET_KEY",
+        "FIELD_ENCRYPTION_SALT",
+        "BLIND_INDEX_KEY",
+        "EMAIL_URL",
+        "ONCALL_EMAILS",
+        "ESCALATION_EMAILS",
+    ],
 )
 def test_production_refuses_to_start_without_each_secret(missing):
     env = {k: v for k, v in PRODUCTION_ENV.items() if k != missing}
@@ -80,3 +90,12 @@ def test_admin_gets_inline_styles_only(client, db):
     policy = client.get("/admin/login/").headers["Content-Security-Policy"]
     assert "style-src 'self' 'unsafe-inline'" in policy
     assert "script-src 'self';" in policy + ";"
+
+
+@pytest.mark.parametrize("name", ["ONCALL_EMAILS", "ESCALATION_EMAILS"])
+def test_production_refuses_urgent_mail_to_this_machine(name):
+    """The development default (…@localhost) would send urgent cases nowhere."""
+    result = manage("check", **{**PRODUCTION_ENV, name: "oncall@example.org,pager@localhost"})
+    assert result.returncode != 0
+    assert name in result.stderr
+    assert "pager" not in result.stderr  # the message names the variable, not its addresses

@@ -38,6 +38,8 @@ def production_env(**extra) -> dict:
         "BLIND_INDEX_KEY": secrets.token_urlsafe(40),
         "ALLOWED_HOSTS": "screening.example.org",
         "EMAIL_URL": "smtp+tls://mailer:secret@mail.example.org:587",
+        "ONCALL_EMAILS": "oncall@example.org",
+        "ESCALATION_EMAILS": "lead@example.org",
         **extra,
     }
 

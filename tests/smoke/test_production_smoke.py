@@ -79,6 +79,8 @@ class ProductionStack:
             # check --deploy refuses the console backend; this journey sends no email (no
             # urgent answer), so nothing needs to listen there.
             EMAIL_URL=f"smtp://127.0.0.1:{free_port()}",
+            ONCALL_EMAILS="oncall@example.org",
+            ESCALATION_EMAILS="lead@example.org",
             REDIS_URL=broker,
             CELERY_QUEUE=f"trd-smoke-{os.getpid()}",
             ALLOWED_HOSTS="localhost,127.0.0.1",
