@@ -14,7 +14,14 @@ COMPOSE_TEXT = (ROOT / "docker-compose.yml").read_text()
 COMPOSE = yaml.safe_load(COMPOSE_TEXT)
 DEMO = yaml.safe_load((ROOT / "docker-compose.demo.yml").read_text())
 APP_SERVICES = ("migrate", "web", "worker", "beat")
-SECRETS = ("SECRET_KEY", "FIELD_ENCRYPTION_SALT", "BLIND_INDEX_KEY", "POSTGRES_PASSWORD")
+SECRETS = (
+    "SECRET_KEY",
+    "FIELD_ENCRYPTION_SALT",
+    "BLIND_INDEX_KEY",
+    "POSTGRES_PASSWORD",
+    "ONCALL_EMAILS",
+    "ESCALATION_EMAILS",
+)
 
 
 def merged(base: dict, override: dict) -> dict:
