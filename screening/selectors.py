@@ -32,6 +32,7 @@ from screening.models import (
     ScreeningRun,
 )
 from screening.rules import RULESET_VERSION
+from screening.rules.flag_catalogue import FLAG_CATALOGUE, suicide_risk_summary
 
 #: An open case waiting longer than this is overdue (and the "waiting > 24 h" filter).
 REVIEW_TARGET = timedelta(hours=24)
@@ -260,24 +261,11 @@ class CasePage:
         return [(words(name), points) for name, points in components.items()]
 
 
-FLAG_LABELS = {
-    "suicide_risk": "Suicide risk",
-    "possible_trd": "Possible TRD",
-    "pseudo_resistance": "Pseudo-resistance",
-    "possible_bipolar": "Possible bipolar disorder",
-    "substance_use": "Substance use",
-    "eating_disorder": "Eating disorder",
-    "possible_ocd": "Possible OCD",
-    "possible_panic": "Possible panic disorder",
-    "possible_ptsd": "Possible PTSD",
-    "childhood_adversity": "Childhood adversity",
-    "anxiety": "Anxiety",
-    "somatic_symptoms": "Somatic symptoms",
-}
-
-
 def flag_label(code: str) -> str:
-    return FLAG_LABELS.get(code) or words(code).capitalize()
+    """The queue's short label of a flag code (the catalogue's; a code from an older ruleset
+    that the catalogue no longer has is shown in words)."""
+    info = FLAG_CATALOGUE.get(code)
+    return info.label if info is not None else words(code).capitalize()
 
 
 REASON_WORDS = {
@@ -599,6 +587,11 @@ class UnfinishedCasePage:
     @property
     def patient(self) -> ContactSoFar:
         return self.contact or ContactSoFar()
+
+    @property
+    def summary(self) -> str:
+        """The suicide_risk flag's wording, as the intake's flag would read."""
+        return suicide_risk_summary(self.event.risk_level)
 
     @property
     def evidence(self) -> list[str]:
