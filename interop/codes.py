@@ -15,6 +15,7 @@ moves host, so they do not follow ``settings.SITE_URL``. Under it:
 External systems are the standard HL7/LOINC/UCUM URIs below.
 """
 
+from ops.text import words
 from screening.rules.flag_catalogue import FLAG_CATALOGUE
 
 FHIR_BASE = "https://trd-screening.example.org/fhir"
@@ -179,7 +180,7 @@ PSYCHOTHERAPY_DISPLAYS = {
 
 def display_word(code: str) -> str:
     """``"moderately_severe"`` -> ``"Moderately severe"`` (displays of local codes)."""
-    return code.replace("_", " ").capitalize()
+    return words(code).capitalize()
 
 
 def flag_display(code: str) -> str:

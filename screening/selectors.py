@@ -21,7 +21,9 @@ from django.utils import timezone
 from intake.medications import MEDICATIONS
 from intake.models import InstrumentResponse, Intake
 from intake.questionnaires import INSTRUMENTS, visible_items
+from ops.api import error_lines
 from ops.audit import ACCESS, access_history, entries_for, entries_for_objects
+from ops.text import words
 from screening.models import (
     LEVEL_RANK,
     OPEN_STATUSES,
@@ -50,11 +52,6 @@ _QUEUE_DEFERRED = (
     "safety_event__answers",
     "safety_event__safety",
 )
-
-
-def words(code: str | None) -> str:
-    """A code as words: ``moderately_severe`` -> ``moderately severe``."""
-    return (code or "").replace("_", " ")
 
 
 def current_flags_q(prefix: str = "") -> Q:
@@ -371,7 +368,7 @@ def _trial_rows(intake: Intake, trd: dict | None) -> list[TrialRow]:
                 current_episode=trial.current_episode,
                 counted=trial.position in failed,
                 status=status,
-                reasons=[REASON_WORDS.get(r, r.replace("_", " ")) for r in reasons],
+                reasons=[REASON_WORDS.get(r, words(r)) for r in reasons],
                 description=description,
             )
         )
@@ -612,18 +609,7 @@ class UnfinishedCasePage:
     @property
     def rejected_errors(self) -> list[str]:
         errors = (self.event.rejected or {}).get("errors")
-        return [f"{path}: {message}" for path, message in _flat(errors)]
-
-
-def _flat(errors, path=""):
-    if isinstance(errors, dict):
-        for key, value in errors.items():
-            yield from _flat(value, f"{path}.{key}" if path else str(key))
-    elif isinstance(errors, list):
-        for value in errors:
-            yield from _flat(value, path)
-    elif errors:
-        yield path, str(errors)
+        return error_lines(errors)
 
 
 def unfinished_case_page(case: Case) -> UnfinishedCasePage:
