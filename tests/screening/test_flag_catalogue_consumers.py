@@ -10,6 +10,7 @@ from rest_framework.exceptions import ValidationError
 from interop import codes
 from interop.fhir_export import _implicated
 from referrals.matching.scoring import FLAG_PREFERENCES
+from referrals.matching.types import PROVIDER_TYPES, SPECIALTIES, TREATMENTS
 from screening import api_sections, selectors
 from screening.rules import assess_safety, evaluate
 from screening.rules.flag_catalogue import FLAG_CATALOGUE, FLAG_CODES
@@ -51,6 +52,10 @@ def test_referral_ranking_has_a_preference_for_each_catalogued_provider_fit():
         fit = FLAG_CATALOGUE[code].provider_fit
         assert fit.specialty in FLAG_PREFERENCES[code].specialties
         assert set(fit.treatments) <= set(FLAG_PREFERENCES[code].treatments)
+        # The catalogue speaks the provider directory's codes.
+        assert fit.specialty in SPECIALTIES
+        assert set(fit.treatments) <= set(TREATMENTS)
+        assert fit.best_provider_type in ("", *PROVIDER_TYPES)
 
 
 @pytest.mark.parametrize(
