@@ -20,7 +20,7 @@ before validation (:attr:`InstrumentStepForm.discarded_fields`).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -61,6 +61,7 @@ from intake.serializers import (
     PatientSerializer,
     TreatmentHistorySerializer,
 )
+from ops.api import flatten_errors
 
 PRIVACY_NOTICE_VERSION = privacy_notice.CURRENT_VERSION
 
@@ -204,21 +205,6 @@ def yes_no_field(**kwargs) -> forms.TypedChoiceField:
         widget=forms.RadioSelect,
         **kwargs,
     )
-
-
-def flatten_errors(detail, path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], str]]:
-    """(path, message) pairs of a DRF error structure, e.g. (("patient", "state"), "...")."""
-    if isinstance(detail, dict):
-        for key, value in detail.items():
-            yield from flatten_errors(value, (*path, str(key)))
-    elif isinstance(detail, list | tuple):
-        for index, value in enumerate(detail):
-            if isinstance(value, dict | list | tuple):
-                yield from flatten_errors(value, (*path, str(index)))
-            else:
-                yield path, str(value)
-    else:
-        yield path, str(detail)
 
 
 def item_field_name(instrument_key: str, item_key: str) -> str:

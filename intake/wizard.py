@@ -57,13 +57,13 @@ from intake.forms import (
     ReviewForm,
     StressfulExperiencesForm,
     TreatmentHistoryForm,
-    flatten_errors,
     submission_from_forms,
 )
 from intake.models import Intake, IntakeSource
 from intake.safety_net import risk_answers
 from intake.serializers import IntakeSubmissionSerializer
 from intake.services import intake_submit
+from ops.api import flatten_errors
 
 STEPS = [
     ("welcome", ConsentForm),

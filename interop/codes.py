@@ -1,4 +1,4 @@
-"""Canonical URLs and code systems of the FHIR interface (pure Python, stdlib only).
+"""Canonical URLs and code systems of the FHIR interface (pure Python: no Django).
 
 Our own base is the fixed, deployment-independent ``FHIR_BASE``
 (``https://trd-screening.example.org/fhir``): canonical URLs must not change when the service
@@ -14,6 +14,9 @@ moves host, so they do not follow ``settings.SITE_URL``. Under it:
 
 External systems are the standard HL7/LOINC/UCUM URIs below.
 """
+
+from ops.text import words
+from screening.rules.flag_catalogue import FLAG_CATALOGUE
 
 FHIR_BASE = "https://trd-screening.example.org/fhir"
 
@@ -78,7 +81,6 @@ CS_SCORE_BAND = local_system("score-band")
 CS_CSSRS_RISK_LEVEL = local_system("cssrs-risk-level")
 CS_THASE_RUSH_STAGE = local_system("thase-rush-stage")
 CS_FLAG = local_system("screening-flag")
-CS_FLAG_LEVEL = local_system("flag-level")
 CS_RULESET = local_system("ruleset-version")
 CS_MEDICATION = local_system("medication")
 CS_PSYCHOTHERAPY = local_system("psychotherapy")
@@ -175,23 +177,13 @@ PSYCHOTHERAPY_DISPLAYS = {
     "other": "Other psychotherapy",
 }
 
-#: Displays of the flag codes (v1 API, clinical.md §8).
-FLAG_DISPLAYS = {
-    "suicide_risk": "Suicide risk",
-    "possible_trd": "Possible treatment-resistant depression",
-    "pseudo_resistance": "Possible pseudo-resistance (inadequate trials)",
-    "possible_bipolar": "Possible bipolar disorder",
-    "substance_use": "Substance use",
-    "eating_disorder": "Possible eating disorder",
-    "possible_ocd": "Possible obsessive-compulsive disorder",
-    "possible_panic": "Possible panic disorder",
-    "possible_ptsd": "Possible post-traumatic stress disorder",
-    "childhood_adversity": "Childhood adversity",
-    "anxiety": "Anxiety",
-    "somatic_symptoms": "Somatic symptoms",
-}
-
 
 def display_word(code: str) -> str:
     """``"moderately_severe"`` -> ``"Moderately severe"`` (displays of local codes)."""
-    return code.replace("_", " ").capitalize()
+    return words(code).capitalize()
+
+
+def flag_display(code: str) -> str:
+    """A flag code's display in the screening-flag code system (the flag catalogue's)."""
+    info = FLAG_CATALOGUE.get(code)
+    return info.display if info is not None else display_word(code)

@@ -68,6 +68,7 @@ from interop.questionnaire import answer_fields, questionnaire_canonical
 from referrals.models import Referral
 from screening.api_sections import current_run, prefetch_screening, screening_block
 from screening.models import RunStatus
+from screening.rules.flag_catalogue import FLAG_CATALOGUE
 
 #: What ``intake_bundle`` reads; prefetch it when exporting.
 EXPORT_PREFETCH = (
@@ -76,22 +77,6 @@ EXPORT_PREFETCH = (
     "psychotherapy_trials",
     "neuromodulation",
 )
-
-#: The instruments a flag is about (DetectedIssue.implicated), besides trials for TRD flags.
-FLAG_INSTRUMENTS: dict[str, tuple[str, ...]] = {
-    "suicide_risk": ("phq9", "cssrs_screen"),
-    "possible_bipolar": ("mdq",),
-    "substance_use": ("audit_c", "drug_screen"),
-    "eating_disorder": ("scoff",),
-    "possible_ocd": ("ocd_screen",),
-    "possible_panic": ("panic_screen",),
-    "possible_ptsd": ("pc_ptsd5",),
-    "childhood_adversity": ("ace",),
-    "anxiety": ("gad7",),
-    "somatic_symptoms": ("phq15",),
-    "possible_trd": (),
-    "pseudo_resistance": (),
-}
 
 BIRTHSEX_US_CORE = {"female": "F", "male": "M", "unknown": "UNK"}  # intersex has no US Core code
 MEDICATION_STATUS = {
@@ -537,8 +522,11 @@ def course_procedure(b: _Builder, course, *, kind: str) -> Procedure:
 
 
 def _implicated(b: _Builder, code: str, trd: dict | None) -> list[Reference]:
-    """The score Observations, trials and stage a flag is about."""
-    refs = [b.scores[key] for key in FLAG_INSTRUMENTS.get(code, ()) if key in b.scores]
+    """The score Observations (the catalogue's instruments of the flag), trials and stage a
+    flag is about."""
+    info = FLAG_CATALOGUE.get(code)
+    instruments = info.instruments if info is not None else ()
+    refs = [b.scores[key] for key in instruments if key in b.scores]
     if trd and code == "possible_trd":
         refs += [b.trials[i] for i in trd.get("failed_trials", []) if i in b.trials]
         if b.stage is not None:
@@ -551,7 +539,7 @@ def _implicated(b: _Builder, code: str, trd: dict | None) -> list[Reference]:
 
 def flag_resources(b: _Builder, flag: dict, trd: dict | None, when) -> tuple[DetectedIssue, Flag]:
     code, level = flag["code"], flag["level"]
-    display = c.FLAG_DISPLAYS.get(code, c.display_word(code))
+    display = c.flag_display(code)
     flag_code = concept(c.CS_FLAG, code, display, text=flag["summary"])
     implicated = _implicated(b, code, trd)
     issue = DetectedIssue(

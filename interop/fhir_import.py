@@ -58,6 +58,7 @@ from intake.serializers import IntakeSubmissionSerializer
 from intake.services import SubmittedIntake, intake_submit
 from interop import codes as c
 from interop.questionnaire import AnswerCodeError, option_value_for_coding
+from ops.api import flatten_errors
 
 log = structlog.get_logger(__name__)
 
@@ -732,26 +733,9 @@ def bundle_to_submission(body: object) -> Translation:
 # --- Serializer errors -> issues ----------------------------------------------------------------
 
 
-def _error_messages(errors, path=()):
-    """(field path, message) for every message of a DRF error structure."""
-    if isinstance(errors, dict):
-        for key, value in errors.items():
-            yield from _error_messages(value, (*path, str(key)))
-    elif isinstance(errors, list | tuple):
-        if all(isinstance(e, str) for e in errors):
-            for message in errors:
-                yield path, str(message)
-        else:
-            for index, value in enumerate(errors):
-                if value:
-                    yield from _error_messages(value, (*path, str(index)))
-    elif errors:
-        yield path, str(errors)
-
-
 def serializer_issues(t: Translation, errors) -> list[Issue]:
     issues = []
-    for path, message in _error_messages(errors):
+    for path, message in flatten_errors(errors):
         path = tuple(p for p in path if p != "non_field_errors")
         if any(path[: len(s)] == s for s in t.suppressed):
             continue

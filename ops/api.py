@@ -14,6 +14,8 @@ logged). Partners retry a submission with the same ``Idempotency-Key``, so a ret
 commit whose response was lost returns the first intake instead of making a second.
 """
 
+from collections.abc import Iterator
+
 import structlog
 from django.db import InterfaceError, OperationalError
 from rest_framework import status
@@ -65,6 +67,32 @@ def without_echo(detail, data):
         aligned = isinstance(data, list) and len(data) == len(detail)
         return [without_echo(item, data[i] if aligned else data) for i, item in enumerate(detail)]
     return _scrub(detail, sent_strings(data)) if isinstance(detail, str) else detail
+
+
+def flatten_errors(detail, path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], str]]:
+    """(field path, message) pairs of a DRF error structure, e.g.
+    ``(("patient", "state"), "Not one of the allowed values.")``. List items that hold errors
+    are indexed (``("trials", "1", "dose")``); a list of messages stays at its field."""
+    if isinstance(detail, dict):
+        for key, value in detail.items():
+            yield from flatten_errors(value, (*path, str(key)))
+    elif isinstance(detail, list | tuple):
+        for index, value in enumerate(detail):
+            if isinstance(value, dict | list | tuple):
+                yield from flatten_errors(value, (*path, str(index)))
+            elif value is not None and value != "":
+                yield path, str(value)
+    elif detail is not None and detail != "":
+        yield path, str(detail)
+
+
+def error_lines(detail) -> list[str]:
+    """A DRF error structure as ``field.path: message`` lines (a message without a field path
+    alone)."""
+    return [
+        f"{'.'.join(path)}: {message}" if path else message
+        for path, message in flatten_errors(detail)
+    ]
 
 
 def _scrub(message: str, sent: set[str]):

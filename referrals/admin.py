@@ -29,6 +29,7 @@ from django.utils.html import format_html
 
 from intake.geography import zip_record
 from ops.audit import record_access
+from ops.text import short_id, words
 from referrals import selectors, services
 from referrals.listings import refreshed_after
 from referrals.matching.constraints import availability_is_fresh
@@ -46,10 +47,6 @@ from referrals.npi import npi_problem
 from screening.models import Case
 
 MATCHES_SHOWN = 20
-
-
-def _words(code: str) -> str:
-    return code.replace("_", " ")
 
 
 def _status_label(code: str) -> str:
@@ -121,7 +118,7 @@ class ProviderInsuranceInline(_DirectoryInline):
 
 
 def _choices(values):
-    return [(v, _words(v)) for v in values]
+    return [(v, words(v)) for v in values]
 
 
 class ProviderForm(forms.ModelForm):
@@ -321,7 +318,7 @@ class ReferralAdmin(admin.ModelAdmin):
 
     @admin.display(description="referral")
     def short_id(self, referral):
-        return str(referral.pk)[:8]
+        return short_id(referral.pk)
 
     @admin.display(description="follow-up", boolean=True)
     def follow_up(self, referral):
@@ -430,7 +427,7 @@ class ReferralAdmin(admin.ModelAdmin):
         ]
         context = {
             **self.admin_site.each_context(request),
-            "title": f"Find providers for case {str(case.pk)[:8]}",
+            "title": f"Find providers for case {short_id(case.pk)}",
             "case": case,
             "case_url": reverse("admin:screening_case_change", args=[case.pk]),
             "request_": found.request,

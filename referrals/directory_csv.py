@@ -96,21 +96,3 @@ def provider_to_row(provider) -> dict:
     for column in ("next_available", "availability_confirmed_at"):
         row[column] = data[column] or ""
     return row
-
-
-def flatten_errors(detail, prefix: str = "") -> list[str]:
-    """DRF's nested error body as ``path: message`` lines."""
-    if isinstance(detail, dict):
-        lines = []
-        for key, value in detail.items():
-            path = f"{prefix}.{key}" if prefix else str(key)
-            lines += flatten_errors(value, path)
-        return lines
-    if isinstance(detail, list):
-        if all(not isinstance(item, dict | list) for item in detail):
-            return [f"{prefix}: {item}" if prefix else str(item) for item in detail]
-        lines = []
-        for index, item in enumerate(detail):
-            lines += flatten_errors(item, f"{prefix}.{index}" if prefix else str(index))
-        return lines
-    return [f"{prefix}: {detail}"]

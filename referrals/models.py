@@ -21,6 +21,7 @@ from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from intake.crypto import EncryptedNoteField
 from intake.models import Intake
+from ops.text import short_id
 from referrals.matching.types import PROVIDER_TYPES
 
 
@@ -251,7 +252,7 @@ class Referral(ConcurrentTransitionMixin, models.Model):
         ]
 
     def __str__(self):
-        return f"Referral {str(self.pk)[:8]} ({self.status})"
+        return f"Referral {short_id(self.pk)} ({self.status})"
 
     @property
     def is_open(self) -> bool:

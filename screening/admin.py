@@ -32,6 +32,7 @@ from django.utils.safestring import mark_safe
 from intake.crypto import blind_index
 from intake.models import MatchStatus, Patient, PossibleMatch
 from ops.audit import record_access
+from ops.text import short_id, words
 from screening import review, selectors
 from screening.api_sections import FLAG_CODES
 from screening.models import LEVELS, Case, CaseStatus
@@ -77,10 +78,6 @@ def duration_words(delta: timedelta) -> str:
     if hours:
         return f"{hours} h {minutes} min"
     return f"{minutes} min"
-
-
-def words(code: str) -> str:
-    return code.replace("_", " ")
 
 
 # --- Queue filters -------------------------------------------------------------------------
@@ -284,7 +281,7 @@ class CaseAdmin(admin.ModelAdmin):
         marker = ""
         if case.needs_acknowledgement:
             marker = mark_safe(' <span class="rq-tag rq-tag--alert">not acknowledged</span>')
-        return format_html("<code>{}</code>{}", str(case.pk)[:8], marker)
+        return format_html("<code>{}</code>{}", short_id(case.pk), marker)
 
     @admin.display(description="Patient")
     def patient(self, case):
@@ -427,7 +424,7 @@ class CaseAdmin(admin.ModelAdmin):
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
-            "title": f"Case {str(case.pk)[:8]}",
+            "title": f"Case {short_id(case.pk)}",
             "is_nav_sidebar_enabled": False,
             "subtitle": page.patient.display_name,
             "page": page,

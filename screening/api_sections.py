@@ -7,21 +7,7 @@ from rest_framework.exceptions import ValidationError
 from intake.extensions import DetailSection, ListFilter
 from screening.models import LEVEL_RANK, Flag, RunStatus, ScreeningRun
 from screening.rules import RULESET_VERSION
-
-FLAG_CODES = (
-    "suicide_risk",
-    "possible_trd",
-    "pseudo_resistance",
-    "possible_bipolar",
-    "substance_use",
-    "eating_disorder",
-    "possible_ocd",
-    "possible_panic",
-    "possible_ptsd",
-    "childhood_adversity",
-    "anxiety",
-    "somatic_symptoms",
-)
+from screening.rules.flag_catalogue import FLAG_CODES
 
 
 def _ordered(flags):

@@ -24,6 +24,7 @@ from encrypted_fields.fields import EncryptedTextField
 
 from intake.crypto import EncryptedNoteField
 from intake.models import Intake, IntakeDraft
+from ops.text import short_id
 
 LEVELS = ("urgent", "high", "moderate", "info")
 LEVEL_RANK = {level: rank for rank, level in enumerate(LEVELS)}  # 0 is the most pressing
@@ -56,7 +57,7 @@ class ScreeningRun(models.Model):
         indexes = [models.Index(fields=["status", "started_at"])]
 
     def __str__(self):
-        return f"Screening {str(self.intake_id)[:8]} ({self.ruleset_version}, {self.status})"
+        return f"Screening {short_id(self.intake_id)} ({self.ruleset_version}, {self.status})"
 
 
 class Flag(models.Model):
@@ -163,7 +164,7 @@ class SafetyEvent(models.Model):
         ]
 
     def __str__(self):  # never the body: __str__ ends up in logs and admin history
-        return f"Safety event {str(self.pk)[:8]} ({self.source})"
+        return f"Safety event {short_id(self.pk)} ({self.source})"
 
     @property
     def rejected(self) -> dict | None:
@@ -262,7 +263,7 @@ class Case(ConcurrentTransitionMixin, models.Model):
         ]
 
     def __str__(self):
-        return f"Case {str(self.pk)[:8]}"
+        return f"Case {short_id(self.pk)}"
 
     @property
     def is_open(self) -> bool:
@@ -319,4 +320,4 @@ class CaseNote(models.Model):
         ordering = ["created_at"]
 
     def __str__(self):  # never the text: __str__ ends up in the audit log
-        return f"Note {self.pk} on case {str(self.case_id)[:8]}"
+        return f"Note {self.pk} on case {short_id(self.case_id)}"

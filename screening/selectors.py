@@ -21,7 +21,9 @@ from django.utils import timezone
 from intake.medications import MEDICATIONS
 from intake.models import InstrumentResponse, Intake
 from intake.questionnaires import INSTRUMENTS, visible_items
+from ops.api import error_lines
 from ops.audit import ACCESS, access_history, entries_for, entries_for_objects
+from ops.text import words
 from screening.models import (
     LEVEL_RANK,
     OPEN_STATUSES,
@@ -32,6 +34,7 @@ from screening.models import (
     ScreeningRun,
 )
 from screening.rules import RULESET_VERSION
+from screening.rules.flag_catalogue import FLAG_CATALOGUE, suicide_risk_summary
 
 #: An open case waiting longer than this is overdue (and the "waiting > 24 h" filter).
 REVIEW_TARGET = timedelta(hours=24)
@@ -49,11 +52,6 @@ _QUEUE_DEFERRED = (
     "safety_event__answers",
     "safety_event__safety",
 )
-
-
-def words(code: str | None) -> str:
-    """A code as words: ``moderately_severe`` -> ``moderately severe``."""
-    return (code or "").replace("_", " ")
 
 
 def current_flags_q(prefix: str = "") -> Q:
@@ -260,24 +258,11 @@ class CasePage:
         return [(words(name), points) for name, points in components.items()]
 
 
-FLAG_LABELS = {
-    "suicide_risk": "Suicide risk",
-    "possible_trd": "Possible TRD",
-    "pseudo_resistance": "Pseudo-resistance",
-    "possible_bipolar": "Possible bipolar disorder",
-    "substance_use": "Substance use",
-    "eating_disorder": "Eating disorder",
-    "possible_ocd": "Possible OCD",
-    "possible_panic": "Possible panic disorder",
-    "possible_ptsd": "Possible PTSD",
-    "childhood_adversity": "Childhood adversity",
-    "anxiety": "Anxiety",
-    "somatic_symptoms": "Somatic symptoms",
-}
-
-
 def flag_label(code: str) -> str:
-    return FLAG_LABELS.get(code) or words(code).capitalize()
+    """The queue's short label of a flag code (the catalogue's; a code from an older ruleset
+    that the catalogue no longer has is shown in words)."""
+    info = FLAG_CATALOGUE.get(code)
+    return info.label if info is not None else words(code).capitalize()
 
 
 REASON_WORDS = {
@@ -383,7 +368,7 @@ def _trial_rows(intake: Intake, trd: dict | None) -> list[TrialRow]:
                 current_episode=trial.current_episode,
                 counted=trial.position in failed,
                 status=status,
-                reasons=[REASON_WORDS.get(r, r.replace("_", " ")) for r in reasons],
+                reasons=[REASON_WORDS.get(r, words(r)) for r in reasons],
                 description=description,
             )
         )
@@ -601,6 +586,11 @@ class UnfinishedCasePage:
         return self.contact or ContactSoFar()
 
     @property
+    def summary(self) -> str:
+        """The suicide_risk flag's wording, as the intake's flag would read."""
+        return suicide_risk_summary(self.event.risk_level)
+
+    @property
     def evidence(self) -> list[str]:
         return list((self.event.safety or {}).get("evidence") or [])
 
@@ -619,18 +609,7 @@ class UnfinishedCasePage:
     @property
     def rejected_errors(self) -> list[str]:
         errors = (self.event.rejected or {}).get("errors")
-        return [f"{path}: {message}" for path, message in _flat(errors)]
-
-
-def _flat(errors, path=""):
-    if isinstance(errors, dict):
-        for key, value in errors.items():
-            yield from _flat(value, f"{path}.{key}" if path else str(key))
-    elif isinstance(errors, list):
-        for value in errors:
-            yield from _flat(value, path)
-    elif errors:
-        yield path, str(errors)
+        return error_lines(errors)
 
 
 def unfinished_case_page(case: Case) -> UnfinishedCasePage:

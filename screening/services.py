@@ -28,6 +28,7 @@ from screening.models import (
     ScreeningRun,
 )
 from screening.rules import RULESET_VERSION, evaluate
+from screening.rules.flag_catalogue import flag_info, suicide_risk_summary
 
 log = structlog.get_logger(__name__)
 
@@ -40,13 +41,10 @@ def sweep_after() -> timedelta:
 
 
 def _suicide_risk_flag(safety: dict):
-    """The synchronous flag's summary and evidence from the submission's safety decision."""
+    """The synchronous flag's summary and evidence from the submission's safety decision,
+    worded as the screening run words it (so the queue keeps its wording when it completes)."""
     evidence = list(safety.get("evidence") or [])
-    level = safety.get("risk_level", "not_assessed")
-    summary = "Possible suicide risk: same-day clinician review needed"
-    if level == "high":
-        summary = "High suicide risk on the C-SSRS screen: immediate safety review needed"
-    return summary, evidence
+    return suicide_risk_summary(safety.get("risk_level", "not_assessed")), evidence
 
 
 def record_urgent_submission(intake: Intake) -> Case:
@@ -59,7 +57,11 @@ def record_urgent_submission(intake: Intake) -> Case:
         intake=intake,
         run=None,
         code="suicide_risk",
-        defaults={"level": "urgent", "summary": summary, "evidence": evidence},
+        defaults={
+            "level": flag_info("suicide_risk").level,
+            "summary": summary,
+            "evidence": evidence,
+        },
     )
     case, created = Case.objects.get_or_create(
         intake=intake, defaults={"urgent": True, "priority": LEVEL_RANK["urgent"]}

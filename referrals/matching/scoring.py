@@ -3,8 +3,8 @@ things (soonest opening, distance, language). Every point comes with a reason in
 
 Order (a total order, so ties are deterministic):
 
-1. clinical fit points, highest first (``FLAG_PREFERENCES``: 2 for a full fit with a flag,
-   1 for a partial one);
+1. clinical fit points, highest first (``FLAG_PREFERENCES``, from the flag catalogue's
+   ``provider_fit``: 2 for a full fit with a flag, 1 for a partial one);
 2. practical score in [0, 1], highest first: availability (weight 0.5: an opening today
    scores 1, falling to 0 at ``AVAILABILITY_HORIZON_DAYS``), proximity (0.3: in person at
    the patient's door scores 1, at the distance limit 0; telehealth-only scores 1 when the
@@ -24,6 +24,7 @@ from functools import cache
 
 from referrals.matching.constraints import distance_miles, payment_route, valid_licence
 from referrals.matching.types import IN_PERSON, TELEHEALTH, CareRequest, ProviderListing
+from screening.rules.flag_catalogue import FLAG_CATALOGUE, ProviderFit
 
 FULL_FIT = 2
 PARTIAL_FIT = 1
@@ -32,7 +33,6 @@ WEIGHT_AVAILABILITY = 0.5
 WEIGHT_PROXIMITY = 0.3
 WEIGHT_LANGUAGE = 0.2
 TELEHEALTH_WHEN_EITHER = 0.5  # proximity credit of a telehealth-only provider under "either"
-INTERVENTIONAL_TREATMENTS = ("esketamine", "rtms", "ect")  # shown in this order
 TREATMENT_NAMES = {"esketamine": "esketamine", "rtms": "rTMS", "ect": "ECT"}
 LANGUAGE_NAMES = {
     "en": "English",
@@ -63,38 +63,23 @@ class Fit:
     reasons: tuple[str, ...]
 
 
-def _trd(p: ProviderListing) -> Fit:
-    points, reasons = 0, []
-    if "trd" in p.specialties:
-        points += FULL_FIT
-        reasons.append("Specialises in treatment-resistant depression")
-    offered = [TREATMENT_NAMES[t] for t in INTERVENTIONAL_TREATMENTS if t in p.treatments]
-    if offered:
-        points += FULL_FIT
-        reasons.append(f"Offers {_join(offered)} (interventional treatments for TRD)")
-    return Fit(points, tuple(reasons))
+def _fit_with(want: ProviderFit) -> Callable[[ProviderListing], Fit]:
+    """A provider's fit with one flag, in words (the catalogue's ``ProviderFit``)."""
 
-
-def _bipolar(p: ProviderListing) -> Fit:
-    if "bipolar" not in p.specialties:
-        return Fit(0, ())
-    if p.provider_type == "psychiatrist":
-        return Fit(
-            FULL_FIT,
-            ("Psychiatrist experienced in bipolar disorder (screening: possible bipolar)",),
-        )
-    return Fit(
-        PARTIAL_FIT,
-        (
-            "Experienced in bipolar disorder (screening: possible bipolar; "
-            "a psychiatrist would fit best)",
-        ),
-    )
-
-
-def _specialty(code: str, reason: str):
     def fit(p: ProviderListing) -> Fit:
-        return Fit(FULL_FIT, (reason,)) if code in p.specialties else Fit(0, ())
+        points, reasons = 0, []
+        if want.specialty in p.specialties:
+            if not want.best_provider_type or p.provider_type == want.best_provider_type:
+                points += FULL_FIT
+                reasons.append(want.reason)
+            else:
+                points += PARTIAL_FIT
+                reasons.append(want.partial_reason)
+        offered = [TREATMENT_NAMES[t] for t in want.treatments if t in p.treatments]
+        if offered:
+            points += FULL_FIT
+            reasons.append(want.treatments_reason.format(treatments=_join(offered)))
+        return Fit(points, tuple(reasons))
 
     return fit
 
@@ -143,43 +128,31 @@ class Preference:
         return sum(t.points for t in self.terms if t.applies(provider))
 
 
-def _full_fit(specialty: str) -> tuple[Term, ...]:
-    return (Term(FULL_FIT, specialties=(specialty,)),)
-
-
-FLAG_PREFERENCES = {
-    "possible_trd": Preference(
-        _trd,
-        (
-            Term(FULL_FIT, specialties=("trd",)),
-            Term(FULL_FIT, treatments=INTERVENTIONAL_TREATMENTS),
-        ),
-    ),
-    # Bipolar experience: a partial fit, and a full one from a psychiatrist.
-    "possible_bipolar": Preference(
-        _bipolar,
-        (
-            Term(PARTIAL_FIT, specialties=("bipolar",)),
+def _terms_of(want: ProviderFit) -> tuple[Term, ...]:
+    """The same points as ``_fit_with(want)``, as data. With a best provider type (bipolar:
+    a psychiatrist), the specialty is a partial fit and that type adds the rest."""
+    specialty = (want.specialty,)
+    if want.best_provider_type:
+        terms = (
+            Term(PARTIAL_FIT, specialties=specialty),
             Term(
-                FULL_FIT - PARTIAL_FIT, specialties=("bipolar",), provider_types=("psychiatrist",)
+                FULL_FIT - PARTIAL_FIT,
+                specialties=specialty,
+                provider_types=(want.best_provider_type,),
             ),
-        ),
-    ),
-    "substance_use": Preference(
-        _specialty("substance_use", "Treats co-occurring substance use (dual diagnosis)"),
-        _full_fit("substance_use"),
-    ),
-    "eating_disorder": Preference(
-        _specialty("eating_disorders", "Specialises in eating disorders"),
-        _full_fit("eating_disorders"),
-    ),
-    "possible_ocd": Preference(_specialty("ocd", "Specialises in OCD"), _full_fit("ocd")),
-    "possible_panic": Preference(
-        _specialty("panic", "Specialises in panic disorder"), _full_fit("panic")
-    ),
-    "possible_ptsd": Preference(
-        _specialty("trauma", "Specialises in trauma and PTSD"), _full_fit("trauma")
-    ),
+        )
+    else:
+        terms = (Term(FULL_FIT, specialties=specialty),)
+    if want.treatments:
+        terms += (Term(FULL_FIT, treatments=want.treatments),)
+    return terms
+
+
+#: Flag code -> how providers fit it, for the flags of the catalogue that rank providers.
+FLAG_PREFERENCES = {
+    info.code: Preference(_fit_with(info.provider_fit), _terms_of(info.provider_fit))
+    for info in FLAG_CATALOGUE.values()
+    if info.provider_fit is not None
 }
 
 

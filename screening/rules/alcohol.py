@@ -5,7 +5,6 @@ from screening.rules.types import Items, Score, incomplete_score
 
 AUDIT_C_ITEMS = numbered_items(1, 3)
 AUDIT_C_FREQUENCY_ITEM = "q1"
-AUDIT_C_MAX_TOTAL = 12
 
 # clinical.md §4.4 (Bush 1998 men; Bradley 2003 women) and §8 `substance_use`: positive at
 # ≥ 4 for `male`; ≥ 3 for every other sex_at_birth (project convention for intersex/unknown:

@@ -9,8 +9,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from screening.rules.ace import ACE_CUTOFF, ACE_ITEMS
-from screening.rules.cssrs import cssrs_at_risk
 from screening.rules.drugs import DRUG_SCREEN_CUTOFF
+from screening.rules.flag_catalogue import flag_info, suicide_risk_summary
 from screening.rules.gad7 import GAD7_CUTOFF
 from screening.rules.mdq import MDQ_MIN_SYMPTOMS, MDQ_SYMPTOM_ITEMS, mdq_problem_word
 from screening.rules.ocd import OCD_ITEM_WORDS
@@ -58,6 +58,17 @@ def _plural(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
 
 
+def _summary(code: str, **fields: object) -> str:
+    """The catalogue's summary wording of ``code``, filled in."""
+    return flag_info(code).summary.format(**fields)
+
+
+def _flag(code: str, summary: str, evidence, *, lowered: bool = False) -> Flag:
+    """A raised flag at its catalogue level (``lowered``: the lower level it allows)."""
+    levels = flag_info(code).levels
+    return Flag(code, levels[-1] if lowered else levels[0], summary, tuple(evidence))
+
+
 # --- urgent -----------------------------------------------------------------------------------
 
 
@@ -66,13 +77,7 @@ def suicide_risk_flag(ctx: FlagContext) -> Flag | None:
     safety = ctx.safety
     if not safety.urgent:
         return None
-    if safety.risk_level == "high":
-        summary = "Possible suicide risk (C-SSRS high): immediate safety review; 911 if in danger"
-    elif cssrs_at_risk(safety.risk_level):
-        summary = f"Possible suicide risk (C-SSRS {safety.risk_level}): same-day clinician review"
-    else:
-        summary = "Possible suicide risk (PHQ-9 item 9): same-day clinician review"
-    return Flag("suicide_risk", "urgent", summary, safety.evidence)
+    return _flag("suicide_risk", suicide_risk_summary(safety.risk_level), safety.evidence)
 
 
 # --- TRD --------------------------------------------------------------------------------------
@@ -108,11 +113,9 @@ def possible_trd_flag(ctx: FlagContext) -> Flag | None:
     mdq = ctx.scored("mdq")
     if mdq is not None and mdq.positive:
         evidence.append(BIPOLAR_QUALIFIER)
-    summary = (
-        f"Possible TRD pattern: {trd.adequate_failed_trials} adequate antidepressant trials "
-        "failed in the current episode"
+    return _flag(
+        "possible_trd", _summary("possible_trd", count=trd.adequate_failed_trials), evidence
     )
-    return Flag("possible_trd", "high", summary, tuple(evidence))
 
 
 def pseudo_resistance_flag(ctx: FlagContext) -> Flag | None:
@@ -125,11 +128,8 @@ def pseudo_resistance_flag(ctx: FlagContext) -> Flag | None:
         + ", ".join(describe_reason(t, reason) for reason in inadequacy_reasons(t))
         for t in courses
     )
-    summary = (
-        f"Possible pseudo-resistance: {_plural(len(courses), 'antidepressant course')} "
-        "without benefit fell short of an adequate trial — review dose, duration, adherence"
-    )
-    return Flag("pseudo_resistance", "moderate", summary, evidence)
+    summary = _summary("pseudo_resistance", courses=_plural(len(courses), "antidepressant course"))
+    return _flag("pseudo_resistance", summary, evidence)
 
 
 # --- Comorbidity screens ----------------------------------------------------------------------
@@ -144,12 +144,7 @@ def possible_bipolar_flag(ctx: FlagContext) -> Flag | None:
         f"MDQ Q2 (several at the same time): {'yes' if mdq.extra['co_occurrence'] else 'no'}",
         f"MDQ Q3: {mdq_problem_word(mdq.extra['problem'])}",
     )
-    return Flag(
-        "possible_bipolar",
-        "high",
-        "MDQ screen positive: review for possible bipolar disorder",
-        evidence,
-    )
+    return _flag("possible_bipolar", _summary("possible_bipolar"), evidence)
 
 
 def substance_use_flag(ctx: FlagContext) -> Flag | None:
@@ -170,12 +165,7 @@ def substance_use_flag(ctx: FlagContext) -> Flag | None:
         )
     if not evidence:
         return None
-    return Flag(
-        "substance_use",
-        "moderate",
-        "Substance use screen positive: review alcohol and drug use",
-        tuple(evidence),
-    )
+    return _flag("substance_use", _summary("substance_use"), evidence)
 
 
 def eating_disorder_flag(ctx: FlagContext) -> Flag | None:
@@ -186,12 +176,7 @@ def eating_disorder_flag(ctx: FlagContext) -> Flag | None:
         f"SCOFF {scoff.total} of {len(SCOFF_ITEMS)} yes (cut-off ≥ {SCOFF_CUTOFF})",
         *(f"SCOFF {key.upper()} yes: {SCOFF_ITEM_WORDS[key]}" for key in scoff.extra["yes_items"]),
     )
-    return Flag(
-        "eating_disorder",
-        "moderate",
-        "SCOFF screen positive: review for a possible eating disorder",
-        evidence,
-    )
+    return _flag("eating_disorder", _summary("eating_disorder"), evidence)
 
 
 def possible_ocd_flag(ctx: FlagContext) -> Flag | None:
@@ -207,12 +192,8 @@ def possible_ocd_flag(ctx: FlagContext) -> Flag | None:
         evidence.append(
             f"ZF-OCS Q6 (do these problems trouble you?): {'yes' if troubled else 'no'}"
         )
-    level = "info" if troubled is False else "moderate"
-    summary = (
-        f"Possible OCD: {_plural(ocd.total or 0, 'ZF-OCS item')} answered yes — "
-        "prompt for clinician follow-up (no validated cut-off)"
-    )
-    return Flag("possible_ocd", level, summary, tuple(evidence))
+    summary = _summary("possible_ocd", items=_plural(ocd.total or 0, "ZF-OCS item"))
+    return _flag("possible_ocd", summary, evidence, lowered=troubled is False)
 
 
 def possible_panic_flag(ctx: FlagContext) -> Flag | None:
@@ -224,12 +205,7 @@ def possible_panic_flag(ctx: FlagContext) -> Flag | None:
         f"panic symptoms b1-b11: {panic.total} of {len(PANIC_SYMPTOM_ITEMS)} yes "
         f"(cut-off ≥ {PANIC_MIN_SYMPTOMS})",
     )
-    return Flag(
-        "possible_panic",
-        "moderate",
-        "PHQ panic module screen positive: review for possible panic disorder",
-        evidence,
-    )
+    return _flag("possible_panic", _summary("possible_panic"), evidence)
 
 
 def possible_ptsd_flag(ctx: FlagContext) -> Flag | None:
@@ -242,12 +218,7 @@ def possible_ptsd_flag(ctx: FlagContext) -> Flag | None:
         f"(exposure yes; cut-off ≥ {PC_PTSD5_CUTOFF})",
         f"efficiency cut-off ≥ {PC_PTSD5_EFFICIENCY_CUTOFF}: {met}",
     )
-    return Flag(
-        "possible_ptsd",
-        "moderate",
-        "PC-PTSD-5 screen positive: review for possible PTSD",
-        evidence,
-    )
+    return _flag("possible_ptsd", _summary("possible_ptsd"), evidence)
 
 
 def childhood_adversity_flag(ctx: FlagContext) -> Flag | None:
@@ -255,12 +226,7 @@ def childhood_adversity_flag(ctx: FlagContext) -> Flag | None:
     if ace is None or not ace.positive:
         return None
     evidence = (f"ACE score {ace.total} of {len(ACE_ITEMS)} (≥ {ACE_CUTOFF})", ACE_CONTEXT_NOTE)
-    return Flag(
-        "childhood_adversity",
-        "info",
-        "ACE score 4 or more: context for review, not an individual diagnosis",
-        evidence,
-    )
+    return _flag("childhood_adversity", _summary("childhood_adversity"), evidence)
 
 
 def anxiety_flag(ctx: FlagContext) -> Flag | None:
@@ -268,12 +234,7 @@ def anxiety_flag(ctx: FlagContext) -> Flag | None:
     if gad7 is None or not gad7.positive:
         return None
     evidence = (f"GAD-7 total {gad7.total} ({gad7.severity}; cut-off ≥ {GAD7_CUTOFF})",)
-    return Flag(
-        "anxiety",
-        "moderate",
-        "GAD-7 screen positive: review for possible anxiety disorder",
-        evidence,
-    )
+    return _flag("anxiety", _summary("anxiety"), evidence)
 
 
 def somatic_symptoms_flag(ctx: FlagContext) -> Flag | None:
@@ -281,12 +242,11 @@ def somatic_symptoms_flag(ctx: FlagContext) -> Flag | None:
     phq15 = ctx.scored("phq15")
     if phq15 is None or phq15.total is None or phq15.total < PHQ15_MEDIUM:
         return None
-    level = "moderate" if phq15.total >= PHQ15_HIGH else "info"
     evidence = [f"PHQ-15 total {phq15.total} of {phq15.extra['max_total']} ({phq15.severity})"]
     if not phq15.extra["menstrual_item_scored"]:
         evidence.append("menstrual item (Q4) not asked: sex at birth male")
-    summary = f"PHQ-15 {phq15.severity} somatic symptom burden: review"
-    return Flag("somatic_symptoms", level, summary, tuple(evidence))
+    summary = _summary("somatic_symptoms", severity=phq15.severity)
+    return _flag("somatic_symptoms", summary, evidence, lowered=phq15.total < PHQ15_HIGH)
 
 
 FLAG_RULES: tuple[Callable[[FlagContext], Flag | None], ...] = (

@@ -6,7 +6,6 @@ from screening.rules.types import Items, Score, incomplete_score
 
 GAD7_ITEMS = numbered_items(1, 7)
 GAD7_DIFFICULTY = "difficulty"  # optional functional item, not added to the total
-GAD7_MAX_TOTAL = 21
 
 # clinical.md §4.2 (Spitzer 2006): 0-4 minimal, 5-9 mild, 10-14 moderate, 15-21 severe.
 GAD7_BANDS: Bands = ((0, "minimal"), (5, "mild"), (10, "moderate"), (15, "severe"))

@@ -1,7 +1,7 @@
 """Zohar-Fineberg Obsessive-Compulsive Screen, ZF-OCS (clinical.md §4.7; Fineberg et al. 2003,
 NICE CG31). No validated cut-off: any "Yes" to q1-q5 is a prompt for clinician follow-up."""
 
-from screening.rules.answers import is_answered_no, is_yes, missing_items, numbered_items
+from screening.rules.answers import is_yes, missing_items, numbered_items
 from screening.rules.answers import yes_items as answered_yes
 from screening.rules.types import Items, Score, incomplete_score
 
@@ -20,11 +20,6 @@ OCD_CUTOFF = 1
 
 def ocd_screen_positive(items: Items) -> bool:
     return len(answered_yes(items, OCD_ITEMS)) >= OCD_CUTOFF
-
-
-def ocd_screen_not_troubled(items: Items) -> bool:
-    """q6 asked and answered No (§8: the flag drops to `info`)."""
-    return is_answered_no(items, OCD_TROUBLE_ITEM)
 
 
 def ocd_screen_score(items: Items) -> Score:

@@ -7,7 +7,6 @@ from screening.rules.types import Items, Score, incomplete_score
 PHQ9_ITEMS = numbered_items(1, 9)
 PHQ9_ITEM9 = "q9"
 PHQ9_DIFFICULTY = "difficulty"  # functional item, not added to the total
-PHQ9_MAX_TOTAL = 27
 
 # clinical.md §4.1 (Kroenke 2001): 0-4 minimal, 5-9 mild, 10-14 moderate,
 # 15-19 moderately severe, 20-27 severe.

@@ -326,7 +326,9 @@ def test_high_risk_on_the_mood_step_interrupts_and_reaches_on_call_even_if_aband
     expect(contact).to_contain_text("Ada Rivera")
     expect(contact).to_contain_text("ada@example.org")
     expect(contact).to_contain_text("+1 212 555 0100")
-    expect(staff.locator("[data-flag=suicide_risk]")).to_contain_text("High suicide risk")
+    expect(staff.locator("[data-flag=suicide_risk]")).to_contain_text(
+        "Possible suicide risk (C-SSRS high)"
+    )
 
     # Later, another browser: the resume link, the rest of the steps, submit.
     page = new_context().new_page()

@@ -9,9 +9,10 @@ import uuid
 import pytest
 from django.test import Client
 
-from intake.forms import AboutYouForm, FeelingForm, flatten_errors, submission_from_forms
+from intake.forms import AboutYouForm, FeelingForm, submission_from_forms
 from intake.models import Intake, IntakeDraft, MedicationTrial, Patient, PossibleMatch
 from intake.serializers import IntakeSubmissionSerializer
+from ops.api import flatten_errors
 from tests.intake.test_wizard_support import (
     STEP_ORDER,
     WIZARD_URL,

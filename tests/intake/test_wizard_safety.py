@@ -276,7 +276,9 @@ class TestTheClinicianSeesTheUnfinishedIntake:
         for given in ("Ada Rivera", "ada@example.org", "+1 212 555 0100", "1986-03-14"):
             assert given in page
         assert "Nearly every day" in page  # item 9 as answered
-        assert "High suicide risk" in page
+        assert (
+            "Possible suicide risk (C-SSRS high): immediate safety review; 911 if in danger" in page
+        )
         assert entries_for(case).filter(action=ACCESS, actor=cleo).count() == 1
 
         # The workflow works on it like on any case: acknowledging stops escalation.

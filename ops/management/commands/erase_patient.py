@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from ops.management.commands.export_patient import add_patient_arguments, resolve
 from ops.privacy import patient_erase
+from ops.text import short_id
 
 
 class Command(BaseCommand):
@@ -21,9 +22,9 @@ class Command(BaseCommand):
         if not by.is_superuser:
             raise CommandError("--by must be a superuser: erasure cannot be undone")
         if not options["yes"]:
-            answer = input(f"Erase patient {str(patient.pk)[:8]}? This cannot be undone [y/N] ")
+            answer = input(f"Erase patient {short_id(patient.pk)}? This cannot be undone [y/N] ")
             if answer.strip().lower() != "y":
                 raise CommandError("Not erased.")
         counts = patient_erase(patient=patient, by=by)
         summary = ", ".join(f"{k.replace('_', ' ')}: {v}" for k, v in counts.items())
-        self.stdout.write(self.style.SUCCESS(f"Erased patient {str(patient.pk)[:8]}. {summary}"))
+        self.stdout.write(self.style.SUCCESS(f"Erased patient {short_id(patient.pk)}. {summary}"))

@@ -6,6 +6,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from ops.privacy import PatientNotFound, find_patient, patient_export
+from ops.text import short_id
 
 
 def add_patient_arguments(parser):
@@ -47,6 +48,6 @@ class Command(BaseCommand):
         if options["output"]:
             with open(options["output"], "w", encoding="utf-8") as out:
                 out.write(text)
-            self.stderr.write(f"Exported patient {str(patient.pk)[:8]} to {options['output']}")
+            self.stderr.write(f"Exported patient {short_id(patient.pk)} to {options['output']}")
         else:
             self.stdout.write(text)

@@ -6,7 +6,8 @@ import sys
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from referrals.directory_csv import COLUMNS, flatten_errors, row_to_payload
+from ops.api import error_lines
+from referrals.directory_csv import COLUMNS, row_to_payload
 from referrals.directory_csv import __doc__ as FORMAT
 from referrals.models import Provider
 from referrals.serializers import ProviderSerializer
@@ -147,7 +148,7 @@ class Command(BaseCommand):
                 current = existing.get(npi)
                 serializer = ProviderSerializer(instance=current, data=row_to_payload(row))
                 if not serializer.is_valid():
-                    reasons = "; ".join(e.rstrip(".") for e in flatten_errors(serializer.errors))
+                    reasons = "; ".join(e.rstrip(".") for e in error_lines(serializer.errors))
                     rejected.append(f"line {line}: {reasons}")
                     continue
                 seen[npi] = line
