@@ -72,6 +72,8 @@ def patient_export(*, patient: Patient, by) -> dict:
             }
             for r in patient.revisions.select_related("changed_by")
         ],
+        # Risk answers acted on before the intake was complete (issue 16), joined to it.
+        "safety_events": _safety_events(patient),
         # Ids and decisions only: the other side of a match may be another person.
         "possible_matches": [
             {
@@ -85,6 +87,43 @@ def patient_export(*, patient: Patient, by) -> dict:
             for m in matches
         ],
     }
+
+
+def _iso(value) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _safety_events(patient) -> list[dict]:
+    """The safety events joined to the intakes: the risk answers, the decision, and a rejected
+    submission's body as sent (decrypted) while it is kept."""
+    try:
+        model = apps.get_model("screening", "SafetyEvent")
+    except LookupError:
+        return []
+    events = model.objects.filter(intake__patient=patient).order_by("created_at")
+    cases = dict(
+        apps.get_model("screening", "Case")
+        .objects.filter(safety_event__in=events)
+        .values_list("safety_event_id", "pk")
+    )
+    return [
+        {
+            "id": str(event.pk),
+            "source": event.source,
+            "created_at": _iso(event.created_at),
+            "intake": str(event.intake_id),
+            "joined_at": _iso(event.joined_at),
+            "case": str(cases[event.pk]) if event.pk in cases else None,
+            "risk_level": event.risk_level,
+            "answers": event.answers,
+            "safety": event.safety,
+            # {"sent", "patient", "errors"}: None for a wizard draft, or once purged/erased.
+            "rejected_submission": event.rejected,
+            "body_expires_at": _iso(event.body_expires_at),
+            "body_purged_at": _iso(event.body_purged_at),
+        }
+        for event in events
+    ]
 
 
 def _blank_free_text(model_label: str, text_field: str, **filters) -> int:

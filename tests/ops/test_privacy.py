@@ -20,8 +20,8 @@ from intake.models import (
     PossibleMatch,
 )
 from ops import roles
-from screening.models import CaseNote, Flag, ScreeningRun
-from tests.factories import intake_payload
+from screening.models import Case, CaseNote, Flag, SafetyEvent, ScreeningRun
+from tests.factories import intake_payload, urgent_payload
 from tests.intake.test_api_intakes import post
 
 
@@ -148,3 +148,54 @@ def test_erasure_covers_snapshots_edits_keys_and_possible_matches(ada_with_ident
     # The look-alike intake (someone else's submission) keeps its own identity.
     look_alike = Intake.objects.exclude(pk=own.pk).get()
     assert look_alike.identity.values["given_name"] == "Ada"
+
+
+@pytest.fixture
+def ada_after_a_rejected_submission(cora_api, django_capture_on_commit_callbacks):
+    """Issue 16: a submission with item 9 = 3 rejected for an unknown drug (a safety event
+    and an urgent case), then the corrected retry (which joins that case); and a rejected
+    submission about someone else, never corrected."""
+    rejected = urgent_payload(item9=3)
+    rejected["treatment_history"]["medication_trials"][0]["medication"] = "sertralin"
+    someone_else = urgent_payload(item9=2, external_id="MRN-77777", email="bo@example.org")
+    someone_else["treatment_history"]["current_episode_months"] = "fourteen"
+    with django_capture_on_commit_callbacks(execute=True):
+        assert post(cora_api, rejected).status_code == 400
+        assert post(cora_api, someone_else).status_code == 400
+        assert post(cora_api, urgent_payload(item9=3)).status_code == 201
+    return Patient.objects.get(), rejected
+
+
+@pytest.mark.django_db
+def test_export_holds_the_safety_events_joined_to_the_intakes(
+    ada_after_a_rejected_submission, cleo, root, tmp_path
+):
+    ada, rejected = ada_after_a_rejected_submission
+    intake = Intake.objects.get()
+    event = SafetyEvent.objects.get(intake=intake)
+    out = tmp_path / "ada.json"
+    call_command(
+        "export_patient", "--patient-id", str(ada.pk), "--by", "cleo", "--output", str(out)
+    )
+    data = json.loads(out.read_text())
+    [exported] = data["safety_events"]  # not the other person's rejected submission
+    assert exported["id"] == str(event.pk) and exported["source"] == "api"
+    assert exported["intake"] == str(intake.pk)
+    assert exported["case"] == str(Case.objects.get(intake=intake).pk)
+    assert exported["risk_level"] == event.risk_level
+    assert exported["answers"] == {"phq9": rejected["answers"]["phq9"]}
+    assert exported["safety"]["urgent"] is True
+    kept = exported["rejected_submission"]  # decrypted: the body as sent and why it was refused
+    assert kept["sent"] == rejected
+    assert kept["patient"]["email"] == "ada@example.org"
+    assert kept["errors"]["treatment_history"]["medication_trials"]["0"]["medication"]
+    assert exported["body_purged_at"] is None and exported["body_expires_at"]
+
+    # After erasure the export still lists the event, without the body.
+    call_command("erase_patient", "--patient-id", str(ada.pk), "--by", "root", "--yes")
+    call_command(
+        "export_patient", "--patient-id", str(ada.pk), "--by", "cleo", "--output", str(out)
+    )
+    [exported] = json.loads(out.read_text())["safety_events"]
+    assert exported["rejected_submission"] is None and exported["body_purged_at"]
+    assert exported["answers"] == {"phq9": rejected["answers"]["phq9"]}
