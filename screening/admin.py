@@ -69,6 +69,20 @@ def patients_by_contact(term: str) -> list[str]:
     ]
 
 
+def unfinished_cases_by_contact(term: str) -> list[str]:
+    """Ids of the cases before an intake (issue 16: an unfinished web intake, a rejected
+    submission) whose safety event was given ``term`` as its email or external id."""
+    email, external_id = blind_index("email", term), blind_index("external_id", term)
+    if not (email or external_id):
+        return []
+    return [
+        str(pk)
+        for pk in Case.objects.filter(intake__isnull=True)
+        .filter(Q(safety_event__email_index=email) | Q(safety_event__external_id_index=external_id))
+        .values_list("pk", flat=True)[:20]
+    ]
+
+
 def duration_words(delta: timedelta) -> str:
     minutes = int(delta.total_seconds() // 60)
     days, minutes = divmod(minutes, 24 * 60)
@@ -166,8 +180,9 @@ class WaitingFilter(admin.SimpleListFilter):
 
 
 class PatientFilter(admin.SimpleListFilter):
-    """Set only by the patient lookup (POST): cases of the patients it found (opaque ids).
-    Shown in the sidebar only while active, so it can be cleared."""
+    """Set only by the patient lookup (POST): cases of the patients it found, and the cases
+    before an intake it found (opaque ids of either). Shown in the sidebar only while active,
+    so it can be cleared."""
 
     title = "patient"
     parameter_name = "patient"
@@ -186,7 +201,7 @@ class PatientFilter(admin.SimpleListFilter):
                 ids.append(uuid.UUID(part))
             except ValueError:
                 continue
-        return queryset.filter(intake__patient_id__in=ids)
+        return queryset.filter(Q(intake__patient_id__in=ids) | Q(pk__in=ids))
 
 
 # --- The admin -----------------------------------------------------------------------------
@@ -247,11 +262,13 @@ class CaseAdmin(admin.ModelAdmin):
         if not term:
             return queryset, False
         patient_ids = patients_by_contact(term)
+        unfinished = unfinished_cases_by_contact(term)
         conditions = [
             condition
             for condition in (
                 case_id_query(term),
                 Q(intake__patient_id__in=patient_ids) if patient_ids else None,
+                Q(pk__in=unfinished) if unfinished else None,
             )
             if condition is not None
         ]
@@ -384,8 +401,9 @@ class CaseAdmin(admin.ModelAdmin):
 
     def search_view(self, request):
         """POST ``q``: a case id goes back to the queue as ``?q=<id>``; an email or external id
-        is resolved through the blind index, and only the patients' opaque ids go into the
-        redirect, so the term itself is never in a URL (nor in the request log)."""
+        is resolved through the blind index, and only opaque ids go into the redirect (the
+        patients', and the cases' before an intake exists), so the term itself is never in a
+        URL (nor in the request log)."""
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
         if not self.has_view_permission(request):
@@ -394,7 +412,8 @@ class CaseAdmin(admin.ModelAdmin):
         term = request.POST.get("q", "").strip()
         if not term:
             return HttpResponseRedirect(changelist)
-        ids = patients_by_contact(term)  # first: a numeric MRN may look like a case id
+        # first: a numeric MRN may look like a case id
+        ids = patients_by_contact(term) + unfinished_cases_by_contact(term)
         if ids:
             return HttpResponseRedirect(f"{changelist}?status=all&patient={','.join(ids)}")
         if case_id_query(term) is not None:

@@ -144,6 +144,11 @@ class SafetyEvent(models.Model):
     body_purged_at = models.DateTimeField(null=True, blank=True)
     patient_key = models.CharField(max_length=64, blank=True, default="", db_index=True)
     body_key = models.CharField(max_length=64, blank=True, default="", db_index=True)
+    # Blind indexes (intake.crypto.blind_index) of the email and external id given so far, so
+    # the review queue's search by email or external id finds a case before its intake exists.
+    # Cleared when the intake joins (its patient is found instead) and with the body or draft.
+    email_index = models.CharField(max_length=64, blank=True, default="", db_index=True)
+    external_id_index = models.CharField(max_length=64, blank=True, default="", db_index=True)
     # The decision.
     answers = models.JSONField(default=dict)
     safety = models.JSONField(default=dict)

@@ -19,12 +19,14 @@ a reason. Nothing about the patient goes into a log line or a task argument (ids
 """
 
 import json
+from collections.abc import Mapping
 from datetime import timedelta
 
 import structlog
 from django.db import transaction
 from django.utils import timezone
 
+from intake.crypto import blind_index
 from intake.extensions import SafetyNotice, SafetyRecorder
 from intake.models import Intake, IntakeDraft
 from intake.safety_net import body_match_key, patient_match_key
@@ -38,6 +40,7 @@ from screening.models import (
     SafetyEventSource,
 )
 from screening.rules.safety import assess_safety
+from screening.selectors import ContactSoFar, draft_contact
 
 log = structlog.get_logger(__name__)
 
@@ -71,6 +74,24 @@ def _open_urgent_case(event: SafetyEvent) -> Case:
     return case
 
 
+#: The contact indexes an event has once its intake joined or its source is gone.
+NO_CONTACT_INDEXES = {"email_index": "", "external_id_index": ""}
+
+
+def _contact_indexes(contact: ContactSoFar | None) -> dict[str, str]:
+    """Blind indexes of the email and external id given so far (the queue's search)."""
+    if contact is None:
+        return dict(NO_CONTACT_INDEXES)
+    return {
+        "email_index": blind_index("email", contact.email) or "",
+        "external_id_index": blind_index("external_id", contact.external_id) or "",
+    }
+
+
+def _contact_indexes_of(event: SafetyEvent) -> dict[str, str]:
+    return {"email_index": event.email_index, "external_id_index": event.external_id_index}
+
+
 def _raise_if_higher(event: SafetyEvent, answers: dict, safety: dict) -> bool:
     """Keep the more serious decision: True when this one raised the event's risk level."""
     if _rank(safety["risk_level"]) <= _rank(event.risk_level):
@@ -91,8 +112,11 @@ def record_draft_safety(draft: IntakeDraft, answers: dict) -> SafetyNotice | Non
         if locked is None:
             return None
         event = any_match(SafetyEvent.objects.filter(draft=locked).select_related("case"))
+        indexes = _contact_indexes(draft_contact(locked))
         if event is not None:
             raised = assessment.urgent and _raise_if_higher(event, answers, assessment.to_dict())
+            if event.intake_id is None and indexes != _contact_indexes_of(event):
+                SafetyEvent.objects.filter(pk=event.pk).update(**indexes)  # contact changed
             return _notice(event, event.case, raised=raised)
         if not assessment.urgent:
             return None  # a draft without risk answers is never a case
@@ -103,6 +127,7 @@ def record_draft_safety(draft: IntakeDraft, answers: dict) -> SafetyNotice | Non
             answers=answers,
             safety=safety,
             risk_level=safety["risk_level"],
+            **indexes,
         )
         case = _open_urgent_case(event)
     log.info("draft_safety_event", event_id=str(event.pk), case_id=str(case.pk))
@@ -136,6 +161,7 @@ def record_rejected_submission(
     safety = assessment.to_dict()
     patient_key = patient_match_key(caller, patient)
     body_key = body_match_key(caller, body)
+    indexes = _contact_indexes(ContactSoFar.of(patient) if isinstance(patient, Mapping) else None)
     with transaction.atomic():
         found = SafetyEvent.objects.select_for_update(of=("self",)).filter(
             submitted_by=caller,
@@ -153,12 +179,15 @@ def record_rejected_submission(
             if patient_key:
                 event.patient_key = patient_key
             event.body_expires_at = timezone.now() + REJECTED_BODY_RETENTION
+            for field, value in indexes.items():  # the contact as last sent
+                setattr(event, field, value)
             event.save(
                 update_fields=[
                     "rejected_body",
                     "body_key",
                     "patient_key",
                     "body_expires_at",
+                    *indexes,
                     "updated_at",
                 ]
             )
@@ -174,6 +203,7 @@ def record_rejected_submission(
                 answers=answers,
                 safety=safety,
                 risk_level=safety["risk_level"],
+                **indexes,
             )
             case = _open_urgent_case(event)
             raised = True
@@ -211,7 +241,10 @@ def join_safety_event(intake: Intake, *, draft=None, patient_key: str = "") -> C
     if event is None:
         return None
     now = timezone.now()
-    SafetyEvent.objects.filter(pk=event.pk).update(intake=intake, joined_at=now, updated_at=now)
+    # The case is now found through the intake's patient: the event's own indexes go.
+    SafetyEvent.objects.filter(pk=event.pk).update(
+        intake=intake, joined_at=now, updated_at=now, **NO_CONTACT_INDEXES
+    )
     case = Case.objects.get(safety_event=event)
     Case.objects.filter(pk=case.pk).update(intake=intake)
     case.intake = intake
@@ -220,11 +253,17 @@ def join_safety_event(intake: Intake, *, draft=None, patient_key: str = "") -> C
 
 
 def purge_rejected_bodies(*, now=None) -> int:
-    """Drop rejected bodies (and the keys that matched retries) past their retention."""
+    """Drop rejected bodies (and the keys that matched retries, and the contact indexes) past
+    their retention; and the contact indexes of draft events whose draft has been purged."""
     now = now or timezone.now()
     purged = SafetyEvent.objects.filter(
         body_purged_at__isnull=True, body_expires_at__lte=now
-    ).update(rejected_body=None, patient_key="", body_key="", body_purged_at=now)
+    ).update(
+        rejected_body=None, patient_key="", body_key="", body_purged_at=now, **NO_CONTACT_INDEXES
+    )
+    SafetyEvent.objects.filter(source=SafetyEventSource.DRAFT, draft__isnull=True).exclude(
+        **NO_CONTACT_INDEXES
+    ).update(**NO_CONTACT_INDEXES)
     if purged:
         log.info("rejected_bodies_purged", count=purged)
     return purged

@@ -534,7 +534,7 @@ class ContactSoFar:
         return cls(**{name: text(values.get(name, "")) for name in _CONTACT_FIELDS})
 
 
-def _draft_contact(draft) -> ContactSoFar | None:
+def draft_contact(draft) -> ContactSoFar | None:
     if draft is None:
         return None
     step = (draft.data or {}).get(_DRAFT_CONTACT_STEP)
@@ -619,7 +619,7 @@ def unfinished_case_page(case: Case) -> UnfinishedCasePage:
     if event.rejected:
         contact = ContactSoFar.of(event.rejected.get("patient") or {})
     else:
-        contact = _draft_contact(event.draft)
+        contact = draft_contact(event.draft)
     return UnfinishedCasePage(
         case=case,
         event=event,
