@@ -55,7 +55,9 @@ def roles_for(app_label: str, model_name: str, action: str) -> list[str]:
 
 def permission_denied(request, exception=None):
     target = _admin_target(request.path_info)
-    context = {**admin.site.each_context(request), "title": "You cannot open this page"}
+    context = {"title": "You cannot open this page"}
+    if hasattr(request, "user"):  # refused before authentication: no site context to add
+        context = {**admin.site.each_context(request), **context}
     if target is not None:
         app_label, model_name, action = target
         model = apps.get_model(app_label, model_name)
@@ -65,5 +67,4 @@ def permission_denied(request, exception=None):
             action={"add": "add", "delete": "delete"}.get(action, "see"),
             things=model._meta.verbose_name_plural,
         )
-    response = TemplateResponse(request, "403.html", context, status=403)
-    return response.render()
+    return TemplateResponse(request, "403.html", context, status=403).render()

@@ -36,3 +36,11 @@ class TestForbiddenPage:
         response = client.get(f"{QUEUE}add/")
         assert response.status_code == 403
         assert "No staff role can add cases here" in response.content.decode()
+
+
+def test_refused_before_authentication_still_renders(rf):
+    from ops.forbidden import permission_denied
+
+    response = permission_denied(rf.get("/somewhere/"))
+    assert response.status_code == 403
+    assert "Your account does not have the role this page needs." in response.content.decode()
