@@ -28,3 +28,6 @@ urlpatterns = [
     # production, cached for a year by WhiteNoise), instead of a 404 in every log.
     path("favicon.ico", lambda request: HttpResponsePermanentRedirect(static("favicon.ico"))),
 ]
+
+# Staff see which role can open a page they may not (ops.forbidden), not a bare "403 Forbidden".
+handler403 = "ops.forbidden.permission_denied"

@@ -29,6 +29,7 @@ from django.utils.html import format_html
 
 from intake.geography import zip_record
 from ops.audit import record_access
+from ops.labels import label
 from ops.text import short_id, words
 from referrals import selectors, services
 from referrals.listings import refreshed_after
@@ -45,6 +46,7 @@ from referrals.models import (
 )
 from referrals.npi import npi_problem
 from screening.models import Case
+from screening.rules.flag_catalogue import FLAG_CATALOGUE
 
 MATCHES_SHOWN = 20
 
@@ -432,6 +434,11 @@ class ReferralAdmin(admin.ModelAdmin):
             "case_url": reverse("admin:screening_case_change", args=[case.pk]),
             "request_": found.request,
             "languages": [language_name(c) for c in found.request.languages],
+            "payer": label("payer", found.request.payer),
+            "flags": [
+                info.label if (info := FLAG_CATALOGUE.get(code)) else words(code).capitalize()
+                for code in sorted(found.request.flags)
+            ],
             "result": found.result,
             "rows": rows,
             "referrals": selectors.referrals_for_intake(case.intake_id),

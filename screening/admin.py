@@ -32,6 +32,7 @@ from django.utils.safestring import mark_safe
 from intake.crypto import blind_index
 from intake.models import MatchStatus, Patient, PossibleMatch
 from ops.audit import record_access
+from ops.labels import label
 from ops.text import short_id, words
 from screening import review, selectors
 from screening.api_sections import FLAG_CODES
@@ -368,7 +369,7 @@ class CaseAdmin(admin.ModelAdmin):
         return format_html(
             '<span class="rq-status rq-status--{}">{}</span>',
             case.status,
-            case.get_status_display(),
+            label("state", case.status),
         )
 
     @admin.display(description="Assigned to")
@@ -426,6 +427,8 @@ class CaseAdmin(admin.ModelAdmin):
     def change_view(self, request, object_id, form_url="", extra_context=None):
         if request.method not in ("GET", "HEAD"):
             return HttpResponseNotAllowed(["GET"])  # changes go through review/<action>/
+        if _is_short_id(object_id):
+            return self._open_short_id(request, object_id)
         try:
             case = selectors.case_for_page(object_id)
         except ValidationError:
@@ -480,6 +483,23 @@ class CaseAdmin(admin.ModelAdmin):
         }
         request.current_app = self.admin_site.name
         return TemplateResponse(request, self.case_page_template, context)
+
+    def _open_short_id(self, request, term):
+        """A case's first 8+ characters in the address (as the queue and messages name it):
+        its page when exactly one case starts so; else the queue, searched, with a message."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        found = list(
+            Case.objects.filter(case_id_query(term)).order_by("pk").values_list("pk", flat=True)[:2]
+        )
+        if len(found) == 1:
+            return HttpResponseRedirect(reverse("admin:screening_case_change", args=[found[0]]))
+        if found:
+            messages.warning(request, f"More than one case starts with {term}: choose one.")
+        else:
+            messages.warning(request, f"No case starts with {term}.")
+        changelist = reverse("admin:screening_case_changelist")
+        return HttpResponseRedirect(f"{changelist}?{urlencode({'status': 'all', 'q': term})}")
 
     # --- the workflow -------------------------------------------------------------------
 
@@ -538,6 +558,12 @@ class CaseAdmin(admin.ModelAdmin):
         else:
             messages.success(request, done)
         return HttpResponseRedirect(page)
+
+
+def _is_short_id(object_id: str) -> bool:
+    """8 to 31 hex characters (a prefix of a case id, not a whole one)."""
+    compact = object_id.strip().lower().replace("-", "")
+    return bool(SHORT_ID.match(compact)) and len(compact) < 32
 
 
 def _case_id_term(term: str) -> str:

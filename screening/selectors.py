@@ -23,6 +23,7 @@ from intake.models import InstrumentResponse, Intake
 from intake.questionnaires import INSTRUMENTS, visible_items
 from ops.api import error_lines
 from ops.audit import ACCESS, access_history, entries_for, entries_for_objects
+from ops.labels import label
 from ops.text import words
 from screening.models import (
     LEVEL_RANK,
@@ -248,6 +249,19 @@ class CasePage:
         return words(((self.trd or {}).get("maudsley") or {}).get("band"))
 
     @property
+    def phq9_item9(self) -> int | None:
+        for panel in self.instruments:
+            if panel.key == "phq9":
+                for item in panel.items:
+                    if item.key == "q9":
+                        return item.value
+        return None
+
+    @property
+    def safety_at_submission(self) -> str:
+        return safety_words(self.intake.risk_level, self.phq9_item9)
+
+    @property
     def maudsley_components(self) -> list[tuple[str, object]]:
         components = ((self.trd or {}).get("maudsley") or {}).get("components") or {}
         return [(words(name), points) for name, points in components.items()]
@@ -263,6 +277,19 @@ def flag_label(code: str) -> str:
     that the catalogue no longer has is shown in words)."""
     info = FLAG_CATALOGUE.get(code)
     return info.label if info is not None else words(code).capitalize()
+
+
+def safety_words(risk_level: str, item9: int | None) -> str:
+    """The safety decision at submission in words: the C-SSRS screen is asked only when PHQ-9
+    item 9 is 1 or more (clinical.md §4.1), so "not assessed" after item 9 = 0 is no gap."""
+    if risk_level and risk_level != "not_assessed":
+        item = f"; PHQ-9 item 9 = {item9}" if item9 is not None else ""
+        return f"C-SSRS screen: {label('risk_level', risk_level).lower()}{item}"
+    if item9 == 0:
+        return "No risk answer (PHQ-9 item 9 = 0; C-SSRS not needed)"
+    if item9 is None:
+        return "Not assessed (PHQ-9 item 9 not answered; no C-SSRS screen)"
+    return f"PHQ-9 item 9 = {item9}; C-SSRS screen not answered"
 
 
 REASON_WORDS = {
@@ -679,7 +706,7 @@ def _detail_lines(changes: dict, users: dict[str, str]) -> tuple[str, ...]:
     for name in sorted(set(changes) & _HISTORY_FIELDS):
         old, new = changes[name][0], changes[name][1]
         if name == "status":
-            lines.append(f"status: {words(old)} → {words(new)}")
+            lines.append(f"status: {label('state', old).lower()} → {label('state', new).lower()}")
         elif name == "assigned_to":
             lines.append(f"assigned: {users.get(old, 'nobody')} → {users.get(new, 'nobody')}")
         elif name == "closed_reason":

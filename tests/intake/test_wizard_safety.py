@@ -276,6 +276,7 @@ class TestTheClinicianSeesTheUnfinishedIntake:
         for given in ("Ada Rivera", "ada@example.org", "+1 212 555 0100", "1986-03-14"):
             assert given in page
         assert "Nearly every day" in page  # item 9 as answered
+        assert "C-SSRS screen: high risk)" in page  # the level in words, not a code
         assert (
             "Possible suicide risk (C-SSRS high): immediate safety review; 911 if in danger" in page
         )

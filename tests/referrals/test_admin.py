@@ -44,6 +44,15 @@ class TestFindProviders:
         assert "988 Suicide &amp; Crisis Lifeline" in page  # support resources
         assert page.count("Refer (draft)") == 2
 
+    def test_one_provider_meets_and_the_request_is_in_words(self, ada, clinician):
+        make_provider(name="Maya Chen", specialties=["trd"])
+        page = clinician.get(matches_url(case_of(ada))).content.decode()
+        assert "1 provider meets every hard constraint" in page
+        assert "<dt>Payment</dt><dd>Aetna</dd>" in page
+        flags = page[page.index('data-testid="request-flags">') :]
+        flags = flags[: flags.index("</dd>")]
+        assert "Possible TRD" in flags and "_" not in flags
+
     def test_viewing_is_an_audit_access_entry(self, ada, clinician, cleo):
         case = case_of(ada)
         clinician.get(matches_url(case))

@@ -55,7 +55,7 @@ class TestCasePage:
             "+1 212 555 0100",
             "NY",
             "10027",
-            "aetna",
+            "Aetna",
             "14 months",
         ):
             assert text in page, text

@@ -1,0 +1,94 @@
+"""The words staff see for stored codes: one table per kind (stdlib only).
+
+Languages, payers, therapies, C-SSRS risk levels and review states are stored as short codes
+("en", "aetna", "cbt", "not_assessed", "in_review"); staff pages show them through
+:func:`label`. Flag codes have their labels in the flag catalogue
+(``screening.rules.flag_catalogue``), which the screening app reads for its pages. A code a
+table does not know is shown in words (``some_code`` -> ``Some code``), never hidden.
+"""
+
+from ops.text import words
+
+LANGUAGES = {
+    "en": "English",
+    "es": "Spanish",
+    "zh": "Chinese",
+    "vi": "Vietnamese",
+    "tl": "Tagalog",
+    "ar": "Arabic",
+    "fr": "French",
+    "ko": "Korean",
+    "ru": "Russian",
+    "de": "German",
+    "ht": "Haitian Creole",
+    "pt": "Portuguese",
+    "hi": "Hindi",
+    "it": "Italian",
+    "pl": "Polish",
+    "ja": "Japanese",
+    "fa": "Persian",
+    "ur": "Urdu",
+    "ase": "American Sign Language",
+    "asl": "American Sign Language",
+}
+PAYERS = {
+    "aetna": "Aetna",
+    "anthem": "Anthem",
+    "bcbs": "Blue Cross Blue Shield",
+    "cigna": "Cigna",
+    "humana": "Humana",
+    "kaiser": "Kaiser Permanente",
+    "medicaid": "Medicaid",
+    "medicare": "Medicare",
+    "tricare": "TRICARE",
+    "unitedhealthcare": "UnitedHealthcare",
+    "other": "Another insurer",
+}
+THERAPIES = {
+    "cbt": "CBT (cognitive behavioural therapy)",
+    "mbct": "MBCT (mindfulness-based cognitive therapy)",
+    "behavioural_activation": "Behavioural activation",
+    "interpersonal": "Interpersonal therapy (IPT)",
+    "psychodynamic": "Psychodynamic therapy",
+    "dbt": "DBT (dialectical behaviour therapy)",
+    "other": "Other psychotherapy",
+    "ect": "ECT",
+    "rtms": "rTMS",
+    "esketamine": "Esketamine",
+    "ketamine": "Ketamine",
+    "vns": "VNS",
+}
+RISK_LEVELS = {
+    "not_assessed": "Not assessed",
+    "none": "No risk",
+    "low": "Low risk",
+    "moderate": "Moderate risk",
+    "high": "High risk",
+}
+STATES = {
+    "new": "New",
+    "in_review": "In review",
+    "referred": "Referred",
+    "closed": "Closed",
+    "dismissed": "Dismissed",
+}
+
+TABLES: dict[str, dict[str, str]] = {
+    "language": LANGUAGES,
+    "payer": PAYERS,
+    "therapy": THERAPIES,
+    "risk_level": RISK_LEVELS,
+    "state": STATES,
+}
+
+
+def label(kind: str, code: str | None) -> str:
+    """The words for ``code`` in the ``kind`` table ("" for no code); an unknown code in words."""
+    if not code:
+        return ""
+    known = TABLES[kind].get(code)
+    return known if known is not None else words(code).capitalize()
+
+
+def labels(kind: str, codes) -> list[str]:
+    return [label(kind, code) for code in codes or () if code]
