@@ -5,7 +5,7 @@ stage, Maudsley band) from the current-ruleset run's JSON with one correlated su
 current flags with one prefetch, so a page costs the same number of queries at 25 or 100 rows.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -517,19 +517,8 @@ def case_for_page(case_id) -> Case | None:
 
 # --- A case opened by a safety event, before its intake (screening.safety_events) ----------
 
-#: The wizard's "About you" fields a clinician needs to reach the patient (intake.forms).
+#: The wizard step whose fields (ContactSoFar, below) a clinician needs to reach the patient.
 _DRAFT_CONTACT_STEP = "about-you"
-_CONTACT_FIELDS = (
-    "given_name",
-    "family_name",
-    "birth_date",
-    "sex_at_birth",
-    "email",
-    "phone",
-    "external_id",
-    "state",
-    "postal_code",
-)
 
 
 @dataclass(frozen=True)
@@ -558,7 +547,7 @@ class ContactSoFar:
                 value = value[0] if value else ""
             return str(value).strip() if isinstance(value, str | int) else ""
 
-        return cls(**{name: text(values.get(name, "")) for name in _CONTACT_FIELDS})
+        return cls(**{f.name: text(values.get(f.name, "")) for f in fields(cls)})
 
 
 def draft_contact(draft) -> ContactSoFar | None:

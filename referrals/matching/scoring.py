@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import date
 from functools import cache
 
+from ops.labels import LANGUAGES
 from referrals.matching.constraints import distance_miles, payment_route, valid_licence
 from referrals.matching.types import IN_PERSON, TELEHEALTH, CareRequest, ProviderListing
 from screening.rules.flag_catalogue import FLAG_CATALOGUE, ProviderFit
@@ -34,27 +35,6 @@ WEIGHT_PROXIMITY = 0.3
 WEIGHT_LANGUAGE = 0.2
 TELEHEALTH_WHEN_EITHER = 0.5  # proximity credit of a telehealth-only provider under "either"
 TREATMENT_NAMES = {"esketamine": "esketamine", "rtms": "rTMS", "ect": "ECT"}
-LANGUAGE_NAMES = {
-    "en": "English",
-    "es": "Spanish",
-    "zh": "Chinese",
-    "vi": "Vietnamese",
-    "tl": "Tagalog",
-    "ar": "Arabic",
-    "fr": "French",
-    "ko": "Korean",
-    "ru": "Russian",
-    "de": "German",
-    "ht": "Haitian Creole",
-    "pt": "Portuguese",
-    "hi": "Hindi",
-    "it": "Italian",
-    "pl": "Polish",
-    "ja": "Japanese",
-    "fa": "Persian",
-    "ur": "Urdu",
-    "asl": "American Sign Language",
-}
 
 
 @dataclass(frozen=True)
@@ -316,7 +296,7 @@ def _modes_reason(modes: tuple[str, ...], miles: float | None) -> str:
 
 
 def language_name(code: str) -> str:
-    return LANGUAGE_NAMES.get(code, code)
+    return LANGUAGES.get(code, code)
 
 
 def _language_reasons(provider: ProviderListing, request: CareRequest, speaks: bool):
