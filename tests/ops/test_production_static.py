@@ -145,6 +145,11 @@ def test_every_public_page_renders_in_production_with_hashed_static_links(https,
         "cssrs_screen__q6": "false",
     }
     client.cookies.clear()
+    # The risk answer interrupts the unfinished intake at once (issue 16): 911 first.
+    response = complete_steps(client, until="mood-history", overrides={"feeling": feeling})
+    assert response["Location"] == "/intake/support/now/"
+    interruption = get(client, "/intake/support/now/")
+    assert 'href="tel:911"' in interruption and hashed(interruption, "css/site.css")
     response = complete_steps(client, overrides={"feeling": feeling})
     assert response["Location"] == "/intake/support/"
     assert "Call or text 988" in get(client, "/intake/support/")
