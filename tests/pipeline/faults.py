@@ -194,10 +194,27 @@ class Stream:
                 sub.answers.append(r.text[:300])
                 break
         else:
-            sub.status = 302 if r.headers.get("Location") == SAFETY_PAGE else r.status_code
-            page = session.get(f"{self.base_url}{SAFETY_PAGE}", timeout=20)
-            if page.status_code != 200 or "988" not in page.text:
-                sub.status = page.status_code
+            sub.status = 302
+            if r.headers.get("Location") != SAFETY_PAGE:  # not interrupted: a lost decision
+                sub.answers.append(f"redirected to {r.headers.get('Location')}")
+                sub.status = None
+            # The page after the redirect may meet the outage too: the patient reloads it, as
+            # they press a step's button again (the decision itself was made with the step).
+            while True:
+                try:
+                    page = session.get(f"{self.base_url}{SAFETY_PAGE}", timeout=20)
+                except requests.RequestException as exc:
+                    page = None
+                    sub.answers.append(type(exc).__name__)
+                else:
+                    sub.answers.append(f"page {page.status_code}")
+                    if page.status_code < 500:
+                        break
+                if time.monotonic() - first > deadline_s:
+                    break
+                time.sleep(0.5)
+            if page is None or page.status_code != 200 or "988" not in page.text:
+                sub.status = page.status_code if page is not None else None
         sub.seconds = time.monotonic() - first
 
     def join(self, timeout=180.0):
