@@ -21,12 +21,12 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from clinical.medications import MEDICATIONS
+from clinical.questionnaires import INSTRUMENTS
 from intake.extensions import DETAIL_SECTIONS, LIST_FILTERS, safety_recorder
 from intake.idempotency import IDEMPOTENCY_PARAMETER, submit_once
-from intake.medications import MEDICATIONS
 from intake.models import Intake, IntakeStatus
 from intake.permissions import IntakePermissions, can_see_answers
-from intake.questionnaires import INSTRUMENTS
 from intake.safety_net import risk_answers
 from intake.selectors import intakes_visible_to
 from intake.serializers import IntakeSubmissionSerializer

@@ -1,6 +1,6 @@
 """The steps of the patient web intake, as Django forms.
 
-Every questionnaire field is built from ``intake.questionnaires`` (item wording, options,
+Every questionnaire field is built from ``clinical.questionnaires`` (item wording, options,
 required, ``show_if``): nothing here retypes a question. Each step form knows
 
 * which part of the API body (``docs/api.md`` "Intakes") it fills
@@ -11,7 +11,7 @@ required, ``show_if``): nothing here retypes a question. Each step form knows
   and field;
 * how to validate itself with the same rules as the API: the section's own serializer
   (``PatientSerializer``, ``TreatmentHistorySerializer``, …) and, for questionnaires,
-  ``intake.answer_validation``.
+  ``clinical.answer_validation``.
 
 Skip logic without JavaScript: a conditional item is always on the page with a hint ("Answer
 only if you answered Yes to …"), and an answer to an item that turns out hidden is discarded
@@ -28,15 +28,23 @@ from decimal import Decimal
 from django import forms
 from django.core.exceptions import ValidationError
 
-from intake import privacy_notice
-from intake.answer_validation import (
+from clinical.answer_validation import (
     NON_FIELD_ERRORS,
     REQUIRED_INSTRUMENTS,
     REQUIRED_MESSAGE,
     validate_instrument_answers,
 )
+from clinical.medications import ANTIDEPRESSANT_CLASSES, AUGMENTATION_CLASSES, MEDICATIONS
+from clinical.questionnaires import (
+    INSTRUMENTS,
+    Instrument,
+    Item,
+    ItemCondition,
+    PatientCondition,
+    visible_items,
+)
+from intake import privacy_notice
 from intake.geography import US_STATES
-from intake.medications import ANTIDEPRESSANT_CLASSES, AUGMENTATION_CLASSES, MEDICATIONS
 from intake.models import (
     Adherence,
     EctPlacement,
@@ -44,14 +52,6 @@ from intake.models import (
     PsychotherapyType,
     SexAtBirth,
     TrialOutcome,
-)
-from intake.questionnaires import (
-    INSTRUMENTS,
-    Instrument,
-    Item,
-    ItemCondition,
-    PatientCondition,
-    visible_items,
 )
 from intake.serializers import (
     MODALITIES,

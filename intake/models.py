@@ -175,7 +175,7 @@ class Intake(models.Model):
     age_years = models.PositiveSmallIntegerField()
     sex_at_birth = models.CharField(max_length=10, choices=SexAtBirth.choices)
     state = models.CharField(max_length=2)
-    # Decided synchronously at submission (screening.rules.safety).
+    # Decided synchronously at submission (clinical.rules.safety).
     urgent = models.BooleanField(default=False)
     risk_level = models.CharField(
         max_length=12, choices=RiskLevel.choices, default=RiskLevel.NOT_ASSESSED
@@ -321,7 +321,7 @@ class ImmutableChild(models.Model):
 
 
 class InstrumentResponse(ImmutableChild):
-    """One instrument's answers, keyed by item (intake.questionnaires)."""
+    """One instrument's answers, keyed by item (clinical.questionnaires)."""
 
     intake = models.ForeignKey(Intake, on_delete=models.CASCADE, related_name="responses")
     instrument = models.CharField(max_length=20)
@@ -354,7 +354,7 @@ class TrialOutcome(models.TextChoices):
 
 class MedicationTrial(ImmutableChild):
     intake = models.ForeignKey(Intake, on_delete=models.CASCADE, related_name="medication_trials")
-    medication = models.CharField(max_length=40)  # catalogue key (intake.medications)
+    medication = models.CharField(max_length=40)  # catalogue key (clinical.medications)
     max_daily_dose_mg = models.DecimalField(max_digits=10, decimal_places=4)
     weeks_at_max_dose = models.DecimalField(max_digits=5, decimal_places=1)
     adherence = models.CharField(max_length=12, choices=Adherence.choices)

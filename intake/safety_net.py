@@ -10,7 +10,7 @@ Two edges of intake give risk answers outside a valid submission:
 
 :func:`risk_answers` picks those blocks out of an unvalidated ``answers`` object, each only if
 it is valid by itself (the API's own per-instrument validation); the decision is then the
-same pure rule as at submission (``screening.rules.safety.assess_safety``), made by the
+same pure rule as at submission (``clinical.rules.safety.assess_safety``), made by the
 screening app through ``intake.extensions.safety_recorder()``.
 
 A corrected retry of a rejected submission joins the rejected submission's case when it comes
@@ -25,7 +25,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date
 
-from intake.answer_validation import validate_instrument_answers
+from clinical.answer_validation import validate_instrument_answers
 from intake.crypto import keyed_digest, normalise_email, normalise_external_id
 from intake.idempotency import body_digest
 

@@ -14,10 +14,10 @@ from datetime import date
 from django.utils import timezone
 from rest_framework import serializers
 
+from clinical.answer_validation import validate_answers
+from clinical.medications import UnknownMedication, resolve_medication
 from intake import privacy_notice
-from intake.answer_validation import validate_answers
 from intake.geography import US_STATES, zip_state
-from intake.medications import UnknownMedication, resolve_medication
 from intake.models import (
     Adherence,
     EctPlacement,

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
+from clinical.rules.safety import assess_safety
 from intake.linking import (
     organisation_of,
     partner_of,
@@ -31,7 +32,6 @@ from intake.models import (
 )
 from intake.safety_net import patient_match_key
 from intake.signals import intake_submitted
-from screening.rules.safety import assess_safety
 
 
 @dataclass(frozen=True)

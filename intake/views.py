@@ -18,6 +18,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.crypto import salted_hmac
 from django.views.decorators.http import require_GET
 
+from clinical.rules.safety import crisis_resources_for
 from intake import drafts
 from intake.extensions import CONFIRMATION_SECTIONS, safety_recorder
 from intake.wizard import (
@@ -27,9 +28,8 @@ from intake.wizard import (
     submitted_intake,
 )
 from ops.clients import client_address
-from screening.rules.safety import crisis_resources_for
 
-# Tappable links for the crisis resources of the safety block (keys: screening.rules.safety).
+# Tappable links for the crisis resources of the safety block (keys: clinical.rules.safety).
 CRISIS_LINKS = {
     "911": (("Call 911", "tel:911"),),
     "988_call_text": (("Call 988", "tel:988"), ("Text 988", "sms:988")),

@@ -30,6 +30,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from clinical.questionnaires import INSTRUMENTS
 from intake.idempotency import (
     IDEMPOTENCY_HEADER,
     IDEMPOTENCY_PARAMETER,
@@ -38,7 +39,6 @@ from intake.idempotency import (
 )
 from intake.models import Intake
 from intake.permissions import HasPermissions
-from intake.questionnaires import INSTRUMENTS
 from intake.safety_net import risk_answers
 from intake.selectors import intakes_visible_to
 from interop import codes as c

@@ -15,8 +15,8 @@ moves host, so they do not follow ``settings.SITE_URL``. Under it:
 External systems are the standard HL7/LOINC/UCUM URIs below.
 """
 
+from clinical.rules.flag_catalogue import FLAG_CATALOGUE
 from ops.text import words
-from screening.rules.flag_catalogue import FLAG_CATALOGUE
 
 FHIR_BASE = "https://trd-screening.example.org/fhir"
 

@@ -60,15 +60,15 @@ from fhir.resources.R4B.reference import Reference
 from fhir.resources.R4B.resource import Resource
 from fhir.resources.R4B.servicerequest import ServiceRequest
 
-from intake.medications import MEDICATIONS
+from clinical.medications import MEDICATIONS
+from clinical.questionnaires import INSTRUMENTS
+from clinical.rules.flag_catalogue import FLAG_CATALOGUE
 from intake.models import Intake, TrialOutcome
-from intake.questionnaires import INSTRUMENTS
 from interop import codes as c
 from interop.questionnaire import answer_fields, questionnaire_canonical
 from referrals.models import Referral
 from screening.api_sections import current_run, prefetch_screening, screening_block
 from screening.models import RunStatus
-from screening.rules.flag_catalogue import FLAG_CATALOGUE
 
 #: What ``intake_bundle`` reads; prefetch it when exporting.
 EXPORT_PREFETCH = (

@@ -53,7 +53,7 @@ from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.codeableconcept import CodeableConcept
 from fhir.resources.R4B.operationoutcome import OperationOutcome, OperationOutcomeIssue
 
-from intake.questionnaires import INSTRUMENTS
+from clinical.questionnaires import INSTRUMENTS
 from intake.serializers import IntakeSubmissionSerializer
 from intake.services import SubmittedIntake, intake_submit
 from interop import codes as c

@@ -1,4 +1,4 @@
-"""Each instrument of ``intake.questionnaires`` as a FHIR R4B Questionnaire, and the answer
+"""Each instrument of ``clinical.questionnaires`` as a FHIR R4B Questionnaire, and the answer
 vocabulary shared by the export (QuestionnaireResponse) and the import.
 
 The instrument data is the single source: item keys become ``linkId``s, LOINC item codes become
@@ -38,7 +38,7 @@ from fhir.resources.R4B.questionnaire import (
     QuestionnaireItemEnableWhen,
 )
 
-from intake.questionnaires import (
+from clinical.questionnaires import (
     Instrument,
     Item,
     ItemCondition,

@@ -3,7 +3,7 @@
 Languages, payers, therapies, C-SSRS risk levels and review states are stored as short codes
 ("en", "aetna", "cbt", "not_assessed", "in_review"); staff pages show them through
 :func:`label`. Flag codes have their labels in the flag catalogue
-(``screening.rules.flag_catalogue``), which the screening app reads for its pages. A code a
+(``clinical.rules.flag_catalogue``), which the screening app reads for its pages. A code a
 table does not know is shown in words (``some_code`` -> ``Some code``), never hidden.
 """
 

@@ -27,6 +27,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
+from clinical.rules.flag_catalogue import FLAG_CATALOGUE
 from intake.geography import zip_record
 from ops.audit import record_access
 from ops.labels import label
@@ -46,7 +47,6 @@ from referrals.models import (
 )
 from referrals.npi import npi_problem
 from screening.models import Case
-from screening.rules.flag_catalogue import FLAG_CATALOGUE
 
 MATCHES_SHOWN = 20
 

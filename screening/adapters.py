@@ -1,13 +1,13 @@
-"""The only bridge from stored rows to the pure rules' inputs (screening.rules.types)."""
+"""The only bridge from stored rows to the pure rules' inputs (clinical.rules.types)."""
 
-from intake.medications import MEDICATIONS
-from intake.models import Intake
-from screening.rules.types import (
+from clinical.medications import MEDICATIONS
+from clinical.rules.types import (
     MedicationTrial,
     NeuromodulationCourse,
     PsychotherapyTrial,
     ScreeningInput,
 )
+from intake.models import Intake
 
 
 def medication_trial(row) -> MedicationTrial:

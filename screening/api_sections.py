@@ -4,10 +4,10 @@ registered on intake's extension points at start-up (screening.apps)."""
 from django.db.models import Exists, OuterRef, Prefetch, Q
 from rest_framework.exceptions import ValidationError
 
+from clinical.rules import RULESET_VERSION
+from clinical.rules.flag_catalogue import FLAG_CODES
 from intake.extensions import DetailSection, ListFilter
 from screening.models import LEVEL_RANK, Flag, RunStatus, ScreeningRun
-from screening.rules import RULESET_VERSION
-from screening.rules.flag_catalogue import FLAG_CODES
 
 
 def _ordered(flags):

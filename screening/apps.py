@@ -2,7 +2,7 @@ from django.apps import AppConfig
 
 
 class ScreeningConfig(AppConfig):
-    """Scoring, staging and flags (pure rules in screening.rules), review cases."""
+    """Scoring, staging and flags (pure rules in clinical.rules), review cases."""
 
     name = "screening"
 

@@ -10,10 +10,10 @@ from dataclasses import dataclass, field
 
 from django.db.models import Prefetch
 
+from clinical.rules import RULESET_VERSION, evaluate
 from intake.models import Intake
 from screening.adapters import INPUT_PREFETCH, screening_input
 from screening.models import RunStatus, ScreeningRun
-from screening.rules import RULESET_VERSION, evaluate
 from screening.services import screening_run_execute
 
 

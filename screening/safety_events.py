@@ -13,7 +13,7 @@
 * :func:`purge_rejected_bodies` — the daily job dropping rejected bodies (and their match
   keys) after :data:`REJECTED_BODY_RETENTION`.
 
-The decision is the submission's own pure rule (``screening.rules.safety.assess_safety``). A
+The decision is the submission's own pure rule (``clinical.rules.safety.assess_safety``). A
 later answer showing less risk never lowers or closes anything: a clinician closes a case, with
 a reason. Nothing about the patient goes into a log line or a task argument (ids only).
 """
@@ -26,6 +26,7 @@ import structlog
 from django.db import transaction
 from django.utils import timezone
 
+from clinical.rules.safety import assess_safety
 from intake.crypto import blind_index
 from intake.extensions import SafetyNotice, SafetyRecorder
 from intake.models import Intake, IntakeDraft
@@ -39,7 +40,6 @@ from screening.models import (
     SafetyEvent,
     SafetyEventSource,
 )
-from screening.rules.safety import assess_safety
 from screening.selectors import ContactSoFar, draft_contact
 
 log = structlog.get_logger(__name__)

@@ -18,9 +18,11 @@ from django.db.models.fields.json import KT
 from django.db.models.functions import JSONObject
 from django.utils import timezone
 
-from intake.medications import MEDICATIONS
+from clinical.medications import MEDICATIONS
+from clinical.questionnaires import INSTRUMENTS, visible_items
+from clinical.rules import RULESET_VERSION
+from clinical.rules.flag_catalogue import FLAG_CATALOGUE, suicide_risk_summary
 from intake.models import InstrumentResponse, Intake
-from intake.questionnaires import INSTRUMENTS, visible_items
 from ops.api import error_lines
 from ops.audit import ACCESS, access_history, entries_for, entries_for_objects
 from ops.labels import label
@@ -34,8 +36,6 @@ from screening.models import (
     RunStatus,
     ScreeningRun,
 )
-from screening.rules import RULESET_VERSION
-from screening.rules.flag_catalogue import FLAG_CATALOGUE, suicide_risk_summary
 
 #: An open case waiting longer than this is overdue (and the "waiting > 24 h" filter).
 REVIEW_TARGET = timedelta(hours=24)

@@ -14,6 +14,8 @@ from django.db import transaction
 from django.db.models import prefetch_related_objects
 from django.utils import timezone
 
+from clinical.rules import RULESET_VERSION, evaluate
+from clinical.rules.flag_catalogue import flag_info, suicide_risk_summary
 from intake.models import Intake, IntakeStatus
 from ops.audit import record_change, service_write
 from ops.queries import any_match
@@ -27,8 +29,6 @@ from screening.models import (
     RunStatus,
     ScreeningRun,
 )
-from screening.rules import RULESET_VERSION, evaluate
-from screening.rules.flag_catalogue import flag_info, suicide_risk_summary
 
 log = structlog.get_logger(__name__)
 

@@ -22,10 +22,10 @@ from dataclasses import dataclass
 from datetime import date
 from functools import cache
 
+from clinical.rules.flag_catalogue import FLAG_CATALOGUE, ProviderFit
 from ops.labels import LANGUAGES
 from referrals.matching.constraints import distance_miles, payment_route, valid_licence
 from referrals.matching.types import IN_PERSON, TELEHEALTH, CareRequest, ProviderListing
-from screening.rules.flag_catalogue import FLAG_CATALOGUE, ProviderFit
 
 FULL_FIT = 2
 PARTIAL_FIT = 1

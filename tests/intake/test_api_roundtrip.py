@@ -6,9 +6,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from intake.questionnaires import INSTRUMENT_KEYS, get_instrument, visible_items
+from clinical.questionnaires import INSTRUMENT_KEYS, get_instrument, visible_items
+from tests.clinical.test_answer_validation import answer_value
 from tests.factories import intake_payload
-from tests.intake.test_answer_validation import answer_value
 
 SEXES = ("female", "male", "intersex", "unknown")
 

@@ -9,7 +9,7 @@ from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.operationoutcome import OperationOutcome
 from fhir.resources.R4B.questionnaire import Questionnaire
 
-from intake.questionnaires import INSTRUMENTS
+from clinical.questionnaires import INSTRUMENTS
 from interop.codes import CS_ANSWER, EXT_ENABLE_WHEN_EXPRESSION, LOINC, questionnaire_url
 from interop.questionnaire import instrument_questionnaire
 

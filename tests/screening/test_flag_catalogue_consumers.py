@@ -1,5 +1,5 @@
 """Every consumer of a flag's facts reads them from the flag catalogue
-(screening.rules.flag_catalogue): the API filter, the queue's labels, the FHIR export's
+(clinical.rules.flag_catalogue): the API filter, the queue's labels, the FHIR export's
 displays and implicated instruments, the referral ranking, and the submission's flag."""
 
 from types import SimpleNamespace
@@ -7,15 +7,15 @@ from types import SimpleNamespace
 import pytest
 from rest_framework.exceptions import ValidationError
 
+from clinical.rules import assess_safety, evaluate
+from clinical.rules.flag_catalogue import FLAG_CATALOGUE, FLAG_CODES
 from interop import codes
 from interop.fhir_export import _implicated
 from referrals.matching.scoring import FLAG_PREFERENCES
 from referrals.matching.types import PROVIDER_TYPES, SPECIALTIES, TREATMENTS
 from screening import api_sections, selectors
-from screening.rules import assess_safety, evaluate
-from screening.rules.flag_catalogue import FLAG_CATALOGUE, FLAG_CODES
 from screening.services import _suicide_risk_flag
-from tests.screening.rules.builders import cssrs, phq9, screening_input
+from tests.clinical.rules.builders import cssrs, phq9, screening_input
 
 INSTRUMENTS = sorted({key for info in FLAG_CATALOGUE.values() for key in info.instruments})
 

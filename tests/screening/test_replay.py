@@ -3,9 +3,9 @@
 import pytest
 from django.core.management import call_command
 
+from clinical.rules import RULESET_VERSION
 from intake.models import Intake
 from screening.models import Flag, RunStatus, ScreeningRun
-from screening.rules import RULESET_VERSION
 from tests.factories import intake_payload
 from tests.intake.test_api_intakes import post
 

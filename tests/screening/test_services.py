@@ -9,11 +9,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from clinical.rules import RULESET_VERSION
 from intake.models import Intake
 from ops.audit import UPDATE, entries_for
 from screening import services
 from screening.models import Case, Flag, RunStatus, ScreeningRun
-from screening.rules import RULESET_VERSION
 from tests.factories import PHQ9_NO_RISK, intake_payload, urgent_payload
 from tests.intake.test_api_intakes import post
 

@@ -1,0 +1,250 @@
+"""Antidepressant courses: adequacy, failure and distinct failed agents (clinical.md §1.2,
+§1.4, §3 and §8 "Counting details").
+
+Default rule (§1.4): a current-episode antidepressant course is *adequate* when the dose
+reached the MGH-ATRQ minimum (§3), it was taken at that dose for ≥ 6 weeks, and adherence was
+``all`` or ``most_days``; it *failed* when adequate and the outcome was ``no_response``
+(< 25 % better) or ``partial_response`` (25-49 %). Distinct agents count once. Augmentation
+agents and earlier episodes never count. Alternative readings (§1.4 "Report alongside"):
+the 4-week rule (≥ 4 weeks) and the under-25 % rule (only ``no_response`` fails).
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from clinical.rules.types import InadequateTrial, MedicationTrial, TrialReview
+
+ANTIDEPRESSANT = "antidepressant"
+AUGMENTATION = "augmentation"
+
+# clinical.md §1.2 / §1.4 (MGH-ATRQ, Fava 2003): ≥ 6 weeks at or above the minimum dose.
+ADEQUATE_WEEKS = 6
+# clinical.md §1.2 / §7 (ATHF, EU-PEARL): ≥ 4 weeks — the alternative count.
+FOUR_WEEK_RULE_WEEKS = 4
+# clinical.md §1.2 (adherence "as prescribed on most days") and v1 contract.
+ADEQUATE_ADHERENCE = frozenset({"all", "most_days"})
+# clinical.md §1.4 / §7: < 50 % improvement fails (no_response < 25 %, partial 25-49 %).
+FAILED_OUTCOMES = frozenset({"no_response", "partial_response"})
+# clinical.md §1.1 / §1.4 (EU-PEARL, esketamine trials): only < 25 % improvement fails.
+UNDER_25_PERCENT_FAILED_OUTCOMES = frozenset({"no_response"})
+# clinical.md §8: intolerance is listed separately; too early is shown, not counted.
+INTOLERANCE_OUTCOME = "stopped_side_effects"
+TOO_EARLY_OUTCOME = "too_early_to_tell"
+# clinical.md §1.1 (Thase & Rush 1997): at least two failed adequate trials.
+TRD_MIN_FAILED_AGENTS = 2
+
+DOSE_BELOW_MINIMUM = "dose_below_minimum"
+DURATION_UNDER_6_WEEKS = "duration_under_6_weeks"
+INADEQUATE_ADHERENCE = "inadequate_adherence"
+
+ADHERENCE_WORDS = {
+    "all": "taken every day",
+    "most_days": "taken most days",
+    "about_half": "taken about half the days",
+    "rarely": "taken rarely",
+}
+OUTCOME_WORDS = {
+    "no_response": "no response",
+    "partial_response": "partial response",
+    "response": "response",
+    "remission": "remission",
+    "stopped_side_effects": "stopped because of side effects",
+    "too_early_to_tell": "too early to tell",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class FailureRule:
+    """One reading of "adequate, failed course": minimum weeks and failing outcomes."""
+
+    min_weeks: float = ADEQUATE_WEEKS
+    failed_outcomes: frozenset[str] = FAILED_OUTCOMES
+
+
+DEFAULT_RULE = FailureRule()
+FOUR_WEEK_RULE = FailureRule(min_weeks=FOUR_WEEK_RULE_WEEKS)
+UNDER_25_PERCENT_RULE = FailureRule(failed_outcomes=UNDER_25_PERCENT_FAILED_OUTCOMES)
+
+
+def is_antidepressant(trial: MedicationTrial) -> bool:
+    return trial.role == ANTIDEPRESSANT
+
+
+def is_augmentation(trial: MedicationTrial) -> bool:
+    return trial.role == AUGMENTATION
+
+
+def counts_toward_trd(trial: MedicationTrial) -> bool:
+    """A current-episode antidepressant course: the only kind the ≥ 2 rule looks at."""
+    return trial.current_episode and is_antidepressant(trial)
+
+
+def dose_is_adequate(trial: MedicationTrial) -> bool:
+    """§3: the dose reached the MGH-ATRQ minimum (e.g. trazodone < 300 mg is not a trial).
+    An antidepressant without a catalogue minimum cannot be shown adequate."""
+    minimum = trial.min_adequate_daily_dose_mg
+    return minimum is not None and trial.max_daily_dose_mg >= minimum
+
+
+def inadequacy_reasons(
+    trial: MedicationTrial, min_weeks: float = ADEQUATE_WEEKS
+) -> tuple[str, ...]:
+    """Why an antidepressant course is not an adequate trial (empty when adequate)."""
+    reasons = []
+    if not dose_is_adequate(trial):
+        reasons.append(DOSE_BELOW_MINIMUM)
+    if trial.weeks_at_max_dose < min_weeks:
+        reasons.append(DURATION_UNDER_6_WEEKS)
+    if trial.adherence not in ADEQUATE_ADHERENCE:
+        reasons.append(INADEQUATE_ADHERENCE)
+    return tuple(reasons)
+
+
+def is_adequate_trial(trial: MedicationTrial, min_weeks: float = ADEQUATE_WEEKS) -> bool:
+    return is_antidepressant(trial) and not inadequacy_reasons(trial, min_weeks)
+
+
+def is_failed_trial(trial: MedicationTrial, rule: FailureRule = DEFAULT_RULE) -> bool:
+    """An adequate current-episode antidepressant course with a failing outcome."""
+    return (
+        counts_toward_trd(trial)
+        and trial.outcome in rule.failed_outcomes
+        and is_adequate_trial(trial, rule.min_weeks)
+    )
+
+
+def failed_trials(
+    trials: Iterable[MedicationTrial], rule: FailureRule = DEFAULT_RULE
+) -> tuple[MedicationTrial, ...]:
+    return tuple(t for t in by_index(trials) if is_failed_trial(t, rule))
+
+
+def distinct_failed_agents(
+    trials: Iterable[MedicationTrial], rule: FailureRule = DEFAULT_RULE
+) -> tuple[str, ...]:
+    """Failed agents, each once (a second course of the same drug is dose optimisation,
+    §1.2), sorted so the answer never depends on the order of submission."""
+    return tuple(sorted({t.agent for t in failed_trials(trials, rule)}))
+
+
+def adequate_failed_trial_count(
+    trials: Iterable[MedicationTrial], rule: FailureRule = DEFAULT_RULE
+) -> int:
+    return len(distinct_failed_agents(trials, rule))
+
+
+def is_possible_pseudo_resistance(trial: MedicationTrial) -> bool:
+    """§8 `pseudo_resistance`: a current-episode antidepressant course with a failing outcome
+    (no_response / partial_response) that was not an adequate trial."""
+    return (
+        counts_toward_trd(trial)
+        and trial.outcome in FAILED_OUTCOMES
+        and not is_adequate_trial(trial)
+    )
+
+
+def inadequate_trials(trials: Iterable[MedicationTrial]) -> tuple[InadequateTrial, ...]:
+    """Exactly the courses behind the `pseudo_resistance` flag. Courses with any other outcome
+    are not listed here (response/remission are not failures; stopped_side_effects is in
+    ``intolerant_trials``; too_early_to_tell is shown in ``trials``)."""
+    return tuple(
+        InadequateTrial(index=t.index, reasons=inadequacy_reasons(t))
+        for t in by_index(trials)
+        if is_possible_pseudo_resistance(t)
+    )
+
+
+def intolerant_trials(trials: Iterable[MedicationTrial]) -> tuple[int, ...]:
+    """Current-episode courses (antidepressant or augmentation) stopped for side effects."""
+    return tuple(
+        t.index for t in by_index(trials) if t.current_episode and t.outcome == INTOLERANCE_OUTCOME
+    )
+
+
+def augmentation_trials(trials: Iterable[MedicationTrial]) -> tuple[int, ...]:
+    """Current-episode augmentation courses: recorded for staging, never counted (§1.4)."""
+    return tuple(t.index for t in by_index(trials) if t.current_episode and is_augmentation(t))
+
+
+def adequate_under_four_week_rule(trial: MedicationTrial) -> bool:
+    """A 4-5-week course that the 4-week rules (ATHF, EU-PEARL) would call adequate."""
+    return is_adequate_trial(trial, FOUR_WEEK_RULE_WEEKS) and not is_adequate_trial(trial)
+
+
+def by_index(trials: Iterable[MedicationTrial]) -> tuple[MedicationTrial, ...]:
+    """Courses in submission order (``index`` is the position as submitted)."""
+    return tuple(sorted(trials, key=lambda t: t.index))
+
+
+# --- Wording ----------------------------------------------------------------------------------
+
+
+def format_amount(value: float) -> str:
+    """150.0 → "150", 12.5 → "12.5", 0.025 → "0.025" (no trailing ``.0``)."""
+    if float(value).is_integer():
+        return str(int(value))
+    return f"{value:.3f}".rstrip("0").rstrip(".")
+
+
+def format_weeks(weeks: float) -> str:
+    return f"{format_amount(weeks)} week{'' if weeks == 1 else 's'}"
+
+
+def describe_trial(trial: MedicationTrial) -> str:
+    """``"sertraline 150 mg/day for 8 weeks, taken most days: no response"``."""
+    adherence = ADHERENCE_WORDS.get(trial.adherence, trial.adherence)
+    outcome = OUTCOME_WORDS.get(trial.outcome, trial.outcome)
+    return (
+        f"{trial.formulation or trial.agent} {format_amount(trial.max_daily_dose_mg)} mg/day for "
+        f"{format_weeks(trial.weeks_at_max_dose)}, {adherence}: {outcome}"
+    )
+
+
+def describe_reason(trial: MedicationTrial, reason: str) -> str:
+    """A reason code with the figure behind it, e.g. ``"dose_below_minimum (MGH-ATRQ
+    minimum 300 mg/day)"``."""
+    if reason == DOSE_BELOW_MINIMUM:
+        minimum = trial.min_adequate_daily_dose_mg
+        if minimum is None:
+            return f"{reason} (no catalogue minimum)"
+        return f"{reason} (MGH-ATRQ minimum {format_amount(minimum)} mg/day)"
+    if reason == DURATION_UNDER_6_WEEKS:
+        if adequate_under_four_week_rule(trial):
+            return (
+                f"{reason} ({format_weeks(trial.weeks_at_max_dose)}: adequate under 4-week rules)"
+            )
+        return f"{reason} ({format_weeks(trial.weeks_at_max_dose)})"
+    return f"{reason} ({ADHERENCE_WORDS.get(trial.adherence, trial.adherence)})"
+
+
+# --- Per-course review (shown, whether counted or not) -----------------------------------------
+
+
+def trial_status(trial: MedicationTrial) -> str:
+    if not trial.current_episode:
+        return "earlier_episode"
+    if is_augmentation(trial):
+        return "augmentation"
+    if trial.outcome == INTOLERANCE_OUTCOME:
+        return "intolerant"
+    if trial.outcome == TOO_EARLY_OUTCOME:
+        return "too_early_to_tell"
+    if trial.outcome in FAILED_OUTCOMES:
+        return "failed" if is_adequate_trial(trial) else "inadequate"
+    return "responded"
+
+
+def review_trial(trial: MedicationTrial) -> TrialReview:
+    antidepressant = is_antidepressant(trial)
+    reasons = inadequacy_reasons(trial) if antidepressant else ()
+    return TrialReview(
+        index=trial.index,
+        agent=trial.agent,
+        role=trial.role,
+        drug_class=trial.drug_class,
+        current_episode=trial.current_episode,
+        status=trial_status(trial),
+        adequate=not reasons if antidepressant else None,
+        reasons=reasons,
+        description=describe_trial(trial),
+    )
