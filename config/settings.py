@@ -98,6 +98,7 @@ INSTALLED_APPS = [
     "screening",
     "referrals",
     "interop",
+    "demo",
 ]
 
 MIDDLEWARE = [

@@ -33,13 +33,7 @@ from intake.serializers import IntakeSubmissionSerializer
 from intake.services import intake_submit
 from ops.audit import record_access
 from ops.filters import StrictBooleanFilter, StrictFilterSet, UTCDateTimeFilter
-
-ERROR_RESPONSES = {
-    400: OpenApiResponse(description="Invalid input: an object keyed by field path."),
-    401: OpenApiResponse(description="No or invalid credentials."),
-    403: OpenApiResponse(description="Authenticated without the needed role."),
-    429: OpenApiResponse(description="Rate-limited; see Retry-After."),
-}
+from ops.openapi import ERROR_RESPONSES
 
 
 def number(value):

@@ -2,7 +2,7 @@
 
 One list for every rule that must treat them alike: the audit log masks them
 (``AUDITLOG_INCLUDE_TRACKING_MODELS`` in config/settings.py) and erasure blanks them
-(``ops.privacy.patient_erase``). A new identifying field on ``Patient`` goes here.
+(``intake.privacy.patient_erase``). A new identifying field on ``Patient`` goes here.
 """
 
 PATIENT_IDENTIFYING_FIELDS = (

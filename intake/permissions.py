@@ -1,20 +1,6 @@
 """API permissions from the staff roles' model permissions (ops.roles)."""
 
-from rest_framework.permissions import BasePermission
-
-
-class HasPermissions(BasePermission):
-    """Authenticated, active, and holding every permission of ``required[action]``."""
-
-    required: dict[str, tuple[str, ...]] = {}
-    default: tuple[str, ...] = ()
-
-    def has_permission(self, request, view):
-        user = request.user
-        if not (user and user.is_authenticated and user.is_active):
-            return False
-        action = getattr(view, "action", None) or request.method.lower()
-        return user.has_perms(self.required.get(action, self.default))
+from ops.permissions import HasPermissions
 
 
 def can_see_answers(user) -> bool:

@@ -38,7 +38,6 @@ from intake.idempotency import (
     submit_once,
 )
 from intake.models import Intake
-from intake.permissions import HasPermissions
 from intake.safety_net import risk_answers
 from intake.selectors import intakes_visible_to
 from interop import codes as c
@@ -47,6 +46,7 @@ from interop.fhir_import import FHIRImportError, Issue, fhir_intake_submit, oper
 from interop.questionnaire import instrument_questionnaire
 from ops.audit import record_access
 from ops.parsers import FHIRJSONParser, JSONBodyParser, RequestTooLarge
+from ops.permissions import HasPermissions
 from screening.safety_events import record_rejected_submission
 
 log = structlog.get_logger(__name__)

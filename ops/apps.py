@@ -3,7 +3,7 @@ from django.db.models.signals import post_migrate
 
 
 class OpsConfig(AppConfig):
-    """Operations: roles, health checks, heartbeats, the embedded scheduler, demo data."""
+    """Operations: roles, health checks, heartbeats, the embedded scheduler."""
 
     name = "ops"
     verbose_name = "Operations"

@@ -38,7 +38,7 @@ class Broker(HealthCheck):
     def run(self):
         if settings.CELERY_TASK_ALWAYS_EAGER:
             return  # embedded mode: tasks run in-process, there is no broker to reach
-        from config.celery import app
+        from celery import current_app as app  # config.celery's app (ops never imports config)
 
         try:
             with app.connection_for_write(settings.CELERY_BROKER_URL) as conn:

@@ -7,6 +7,16 @@ Content-Type other than JSON and 413 over 256 KiB (ops.parsers). Views document 
 responses; this hook adds the common ones they did not.
 """
 
+from drf_spectacular.utils import OpenApiResponse
+
+#: The error responses a view lists in its ``@extend_schema(responses=...)``.
+ERROR_RESPONSES = {
+    400: OpenApiResponse(description="Invalid input: an object keyed by field path."),
+    401: OpenApiResponse(description="No or invalid credentials."),
+    403: OpenApiResponse(description="Authenticated without the needed role."),
+    429: OpenApiResponse(description="Rate-limited; see Retry-After."),
+}
+
 ERROR_BODY = {
     "type": "object",
     "description": 'DRF\'s error shape: {"detail": "..."} or an object keyed by field path '

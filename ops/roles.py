@@ -3,7 +3,7 @@
 The groups themselves are created by the data migration ``ops.0002_staff_roles``. Their model
 permissions are kept equal to ``ROLE_PERMISSIONS`` after every ``migrate`` (post_migrate), so a
 permission added here reaches existing installations with no hand edits. Demo users exist only
-through ``manage.py load_demo``, never in migrations.
+through ``manage.py load_demo`` (demo app), never in migrations.
 """
 
 from django.apps import apps as global_apps

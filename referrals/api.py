@@ -24,11 +24,11 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from intake.api import ERROR_RESPONSES
 from intake.geography import US_STATES
-from intake.permissions import HasPermissions
 from intake.selectors import intakes_visible_to
 from ops.filters import StrictBooleanFilter, StrictFilterSet
+from ops.openapi import ERROR_RESPONSES
+from ops.permissions import HasPermissions
 from referrals import services
 from referrals.matching.types import MODALITIES, SPECIALTIES
 from referrals.models import (

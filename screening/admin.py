@@ -36,6 +36,7 @@ from ops.labels import label
 from ops.text import short_id, words
 from screening import review, selectors
 from screening.api_sections import FLAG_CODES
+from screening.extensions import case_link
 from screening.models import LEVELS, Case, CaseStatus
 from screening.selectors import REVIEW_TARGET
 
@@ -580,5 +581,5 @@ def _url_or_none(name: str, **kwargs) -> str | None:
 
 
 def _find_providers_url(case) -> str | None:
-    """The referrals app's matching page for this case, once that app provides it."""
-    return _url_or_none("admin:referrals_case_matches", case_id=case.pk)
+    """The matching page for this case, if an app registers one (referrals)."""
+    return case_link("find_providers", case)

@@ -9,10 +9,8 @@ from dataclasses import dataclass, fields
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import DatabaseError
 from django.db.models import Exists, JSONField, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.fields.json import KT
 from django.db.models.functions import JSONObject
@@ -27,6 +25,7 @@ from ops.api import error_lines
 from ops.audit import ACCESS, access_history, entries_for, entries_for_objects
 from ops.labels import label
 from ops.text import words
+from screening.extensions import case_panel_rows
 from screening.models import (
     LEVEL_RANK,
     OPEN_STATUSES,
@@ -791,47 +790,11 @@ def case_access_history(case: Case, *, limit: int = 50) -> list[AccessRecord]:
     ]
 
 
-def support_resources(limit: int = 20) -> list[dict]:
-    """Peer support groups and crisis lines, if the referrals app provides them."""
-    try:  # looked up by name: screening never imports referrals (it sits above us)
-        model = apps.get_model("referrals", "SupportResource")
-    except LookupError:
-        return []
-    try:
-        rows = list(model.objects.all()[:limit])
-    except DatabaseError:  # an optional panel never breaks the case page
-        return []
-    return [
-        {
-            "name": getattr(r, "name", str(r)),
-            "url": getattr(r, "url", ""),
-            "audience": AUDIENCE_WORDS.get(getattr(r, "audience", ""), ""),
-            "format": FORMAT_WORDS.get(getattr(r, "format", ""), ""),
-        }
-        for r in rows
-    ]
-
-
-AUDIENCE_WORDS = {
-    "patient": "for patients",
-    "carer": "for carers",
-    "both": "for patients and carers",
-}
-FORMAT_WORDS = {"online": "online", "in_person": "in person", "both": "online or in person"}
+def support_resources() -> list[dict]:
+    """Peer support groups and crisis lines, from the app that registers them (referrals)."""
+    return case_panel_rows("support_resources")
 
 
 def case_referrals(case) -> list[dict]:
-    """The case's referrals with their status and any follow-up flag (referrals app, by name)."""
-    try:  # looked up by name: screening never imports referrals (it sits above us)
-        model = apps.get_model("referrals", "Referral")
-    except LookupError:
-        return []
-    rows = model.objects.filter(intake_id=case.intake_id).select_related("provider")
-    return [
-        {
-            "provider": r.provider.name,
-            "status": r.get_status_display(),
-            "follow_up": r.follow_up_reason if r.follow_up_flagged_at else "",
-        }
-        for r in rows.order_by("created_at")
-    ]
+    """The case's referrals with their status and any follow-up flag (registered by referrals)."""
+    return case_panel_rows("referrals", case)

@@ -258,7 +258,7 @@ def test_the_openapi_schema_documents_the_safety_object_of_a_400():
 
 
 def test_erasing_the_patient_erases_a_joined_rejected_body(cora_api, send, root):
-    from ops.privacy import patient_erase
+    from intake.privacy import patient_erase
 
     payload = urgent_payload(item9=3)
     unknown_drug(payload)

@@ -12,8 +12,8 @@ from django.db import connection, transaction
 from django.test import TestCase
 from django.urls import reverse
 
+from demo.intakes import DEMO_INTAKES, load_demo_intakes
 from intake.crypto import blind_index
-from intake.demo import DEMO_INTAKES, load_demo_intakes
 from intake.linking import MatchAlreadyDecided, match_confirm, match_reject
 from intake.models import (
     Intake,

@@ -1,8 +1,8 @@
-"""The demo intakes for ``make run`` (intake.demo): valid submissions, loaded once."""
+"""The demo intakes for ``make run`` (demo.intakes): valid submissions, loaded once."""
 
 import pytest
 
-from intake.demo import load_demo_intakes
+from demo.intakes import load_demo_intakes
 from intake.models import Intake, PossibleMatch
 
 pytestmark = pytest.mark.django_db

@@ -191,7 +191,7 @@ class TestGenerate:
 
 @pytest.mark.django_db
 def test_the_demo_directory_is_idempotent_and_fresh():
-    from referrals.demo import HAND_MADE, ensure_demo_providers
+    from demo.providers import HAND_MADE, ensure_demo_providers
 
     assert ensure_demo_providers(count=20) == len(HAND_MADE) + 20
     assert ensure_demo_providers(count=20) == len(HAND_MADE) + 20

@@ -7,8 +7,8 @@ import pytest
 from auditlog.models import LogEntry
 from django.urls import NoReverseMatch, reverse
 
-from screening import admin as screening_admin
 from screening import review, services
+from screening.extensions import CASE_LINKS
 from screening.models import Case, CaseNote, CaseStatus
 from tests.conftest import login
 from tests.factories import intake_payload
@@ -190,14 +190,8 @@ class TestCasePage:
         else:
             assert "Find providers" not in page
 
-        real_reverse = screening_admin.reverse
-
-        def without_referrals(name, *args, **kwargs):
-            if name.startswith("admin:referrals_"):
-                raise NoReverseMatch(name)
-            return real_reverse(name, *args, **kwargs)
-
-        monkeypatch.setattr(screening_admin, "reverse", without_referrals)
+        # Without the referrals app's registration (screening.extensions) there is no link.
+        monkeypatch.delitem(CASE_LINKS, "find_providers")
         assert "Find providers" not in clinician.get(page_url(contract_case)).content.decode()
 
     def test_a_failed_screening_still_shows_the_answers(self, clinician, monkeypatch):

@@ -8,12 +8,11 @@ import signal
 import time
 
 import structlog
+from celery import current_app as app  # config.celery's app (ops never imports config)
 from celery.schedules import schedule as interval_schedule
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
-
-from config.celery import app
 
 log = structlog.get_logger(__name__)
 

@@ -2,8 +2,8 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from ops.management.commands.export_patient import add_patient_arguments, resolve
-from ops.privacy import patient_erase
+from intake.management.commands.export_patient import add_patient_arguments, resolve
+from intake.privacy import patient_erase
 from ops.text import short_id
 
 

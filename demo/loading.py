@@ -23,8 +23,8 @@ def ensure_demo_organisation():
 
 
 def load_sample_data() -> str:
-    from intake.demo import load_demo_intakes
-    from referrals.demo import ensure_demo_providers
+    from demo.intakes import load_demo_intakes
+    from demo.providers import ensure_demo_providers
 
     _, coordinator = ensure_demo_organisation()
     parts = [f"{load_demo_intakes(partner_user=coordinator)} demo intakes"]

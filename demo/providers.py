@@ -1,5 +1,5 @@
-"""The demo's provider directory (``manage.py load_demo`` via ops.demo): a few hand-made
-listings that fit the demo intakes (intake.demo), then a few hundred synthetic ones.
+"""The demo's provider directory (``manage.py load_demo`` via demo.loading): a few hand-made
+listings that fit the demo intakes (demo.intakes), then a few hundred synthetic ones.
 
 All names and NPIs are fictitious. Idempotent: running it again refreshes the hand-made
 listings' dates (so they stay fresh) and adds only missing synthetic ones.

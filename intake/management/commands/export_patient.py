@@ -5,7 +5,7 @@ import json
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from ops.privacy import PatientNotFound, find_patient, patient_export
+from intake.privacy import PatientNotFound, find_patient, patient_export
 from ops.text import short_id
 
 

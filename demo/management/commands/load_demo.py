@@ -41,7 +41,7 @@ class Command(BaseCommand):
         if settings.PRODUCTION:
             raise CommandError("load_demo refuses to run with DJANGO_ENV=production")
         ensure_demo_users()
-        from ops.demo import load_sample_data
+        from demo.loading import load_sample_data
 
         summary = load_sample_data()
         self.stdout.write(self.style.SUCCESS("Demo data ready. " + summary))
