@@ -1,6 +1,6 @@
 """The benchmark driver: ``make bench`` / ``BENCH_QUICK=1 make bench`` (``python -m bench``).
 
-Starts a private stack on loopback (tests.stack: PostgreSQL 15 with fsync on, redis-server,
+Starts a private stack on loopback (devstack: PostgreSQL 15 with fsync on, redis-server,
 gunicorn, Celery worker), measures the five things of README "Performance", prints a table
 and writes ``bench/results/latest.json`` (quick mode: ``latest-quick.json``), plus a
 timestamped copy that git ignores. Everything it started is stopped on exit, failure,
@@ -28,7 +28,7 @@ from pathlib import Path
 from bench import loadgen
 from bench.loadgen import Request, percentile
 from bench.payloads import IntakeBodies, bare_body
-from tests.stack import Stack, api_token, descendants, manage, pg_bin, wait_until
+from devstack import Stack, api_token, descendants, manage, pg_bin, wait_until
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"

@@ -5,9 +5,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PWD/.venv/bin:$PATH"
-. scripts/services.sh
-trap services_stop EXIT
-services_start
+# PostgreSQL and Redis (devstack: the running ones, or throwaway ones it starts and stops):
+# exports TEST_DATABASE_URL, TEST_REDIS_URL and DEVSTACK_SERVICES (what to stop at exit).
+services_env=$(python -m devstack services-start)
+eval "$services_env"
+trap 'python -m devstack services-stop "$DEVSTACK_SERVICES"' EXIT
 scripts/ensure-browser.sh
 
 echo "== lint"

@@ -13,8 +13,8 @@ import urllib.request
 import pytest
 from django.utils.log import configure_logging as django_configure_logging
 
+from devstack import ROOT, free_port, port_open, wait_until
 from ops.logging import RedactSecretPaths, redact_paths
-from tests.stack import ROOT, free_port, port_open, wait_until
 
 TOKEN = "eyJkcmFmdCI6MTJ9:1vXyZq:Secr3tT0kenPart"  # the shape of a signed resume token
 RESUME = f"/intake/resume/{TOKEN}/"

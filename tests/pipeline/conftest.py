@@ -18,7 +18,7 @@ from django.conf import settings
 from django.db import connection
 
 from config.celery import app
-from tests.stack import descendants, worker_argv
+from devstack import descendants, worker_argv
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -28,9 +28,9 @@ from dataclasses import dataclass, field
 import psycopg
 import requests
 
+from devstack import Stack, wait_until
 from tests.factories import urgent_payload, with_patient
 from tests.intake.test_wizard_support import form_data, valid_answers
-from tests.stack import Stack, wait_until
 
 RETRYABLE_STATUS = {502, 503, 504}
 

@@ -1,7 +1,7 @@
 """Faults under a stream of submissions, against a real stack started for each test.
 
 Each test starts its own PostgreSQL cluster, redis-server, gunicorn, Celery worker and Celery
-beat (tests/stack.py), posts a stream of intakes over HTTP (every fourth one urgent) while it
+beat (devstack/), posts a stream of intakes over HTTP (every fourth one urgent) while it
 injects a fault, then reads the database to prove that every intake was accepted once, screened
 exactly once, and every urgent case notified. Recovery is the product's own: the worker's
 retries, the beat's sweep of unscreened intakes and its escalation job, the partner's retry
@@ -23,8 +23,8 @@ import psycopg
 import pytest
 import requests
 
+from devstack import Stack, api_token, wait_until
 from tests.pipeline.faults import Ledger, Stream, TcpProxy
-from tests.stack import Stack, api_token, wait_until
 
 pytestmark = pytest.mark.pipeline
 

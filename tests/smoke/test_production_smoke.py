@@ -32,7 +32,7 @@ import psycopg
 import pytest
 import requests
 
-from tests.stack import ROOT, Service, django_env, free_port, port_open, wait_until
+from devstack import ROOT, Service, django_env, free_port, port_open, wait_until
 
 pytestmark = pytest.mark.smoke
 

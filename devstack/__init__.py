@@ -18,6 +18,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -450,3 +451,132 @@ class Stack:
 
     def __exit__(self, *exc):
         self.stop()
+
+
+# --- make test: reuse the machine's PostgreSQL and Redis, or start throwaway ones -------------
+# (scripts/test.sh runs ``python -m devstack services-start`` / ``services-stop``.)
+
+SERVICES_PG_PORT = 55432  # a throwaway PostgreSQL listens here when none runs
+SERVICES_REDIS_PORT = 56379  # a throwaway Redis listens here when none runs
+
+
+def _say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def _apt_install(*packages: str) -> None:
+    if os.geteuid() != 0:
+        raise RuntimeError(f"need root to apt-get install {' '.join(packages)}")
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    quiet = {"env": env, "check": True, "stdout": subprocess.DEVNULL}
+    subprocess.run(["apt-get", "update", "-qq"], **quiet)
+    subprocess.run(["apt-get", "install", "-y", "-qq", *packages], **quiet)
+
+
+def _postgres_answers(host: str, port: int) -> bool:
+    """A server on host:port that lets ``postgres`` in without a password (trust auth)."""
+    psql = shutil.which("psql")
+    if not (port_open(port, host) and psql):
+        return False
+    out = subprocess.run(
+        [psql, f"postgresql://postgres@{host}:{port}/postgres", "-Atc", "select 1"],
+        capture_output=True,
+    )
+    return out.returncode == 0
+
+
+def _redis_command(port: int, command: bytes) -> bytes:
+    with socket.create_connection(("127.0.0.1", port), timeout=1) as conn:
+        conn.sendall(command + b"\r\n")
+        return conn.recv(64)
+
+
+def _redis_answers(port: int) -> bool:
+    with contextlib.suppress(OSError):
+        return port_open(port) and _redis_command(port, b"PING").startswith(b"+PONG")
+    return False
+
+
+def services_start() -> dict:
+    """Reachable PostgreSQL and Redis for the test suite, as environment variables.
+
+    Running servers are used (``PGHOST_TEST``:``PGPORT_TEST``, default 127.0.0.1:5432, trust
+    auth; 127.0.0.1:``REDIS_PORT_TEST``, default 6379). Missing ones are installed from Debian's
+    packages when needed (as root) and started as throwaway instances under a new temporary
+    directory, which ``services_stop`` stops and removes. Returns TEST_DATABASE_URL,
+    TEST_REDIS_URL, PGPORT_USED, REDIS_PORT_USED and DEVSTACK_SERVICES (that directory).
+    """
+    pg_host = os.environ.get("PGHOST_TEST", "127.0.0.1")
+    pg_port = int(os.environ.get("PGPORT_TEST", "5432"))
+    redis_port = int(os.environ.get("REDIS_PORT_TEST", "6379"))
+    root = Path(tempfile.mkdtemp(prefix="trd-services.", dir="/tmp"))
+    root.chmod(0o755)
+    try:
+        if _postgres_answers(pg_host, pg_port):
+            _say(f"PostgreSQL: using the running server at {pg_host}:{pg_port}")
+        else:
+            pg_port = SERVICES_PG_PORT
+            try:
+                pg_bin()
+            except RuntimeError:
+                _apt_install("postgresql")
+            if os.geteuid() == 0:
+                has_user = subprocess.run(["id", "postgres"], capture_output=True).returncode == 0
+                if not has_user:
+                    subprocess.run(["useradd", "-r", "postgres"], check=True)
+            server = Postgres(root, port=pg_port)
+            server.start()
+            (root / "pg.started").write_text(str(server.bin))
+            _say(f"PostgreSQL: started a throwaway server on 127.0.0.1:{pg_port}")
+
+        if _redis_answers(redis_port):
+            _say(f"Redis: using the running server at 127.0.0.1:{redis_port}")
+        else:
+            redis_port = SERVICES_REDIS_PORT
+            if shutil.which("redis-server") is None:
+                _apt_install("redis-server")
+            subprocess.run(
+                [
+                    "redis-server",
+                    *("--port", str(redis_port), "--bind", "127.0.0.1"),
+                    *("--save", "", "--appendonly", "no", "--daemonize", "yes"),
+                    *("--dir", str(root), "--logfile", str(root / "redis.log")),
+                    *("--pidfile", str(root / "redis.pid")),
+                ],
+                check=True,
+            )
+            (root / "redis.started").write_text(str(redis_port))
+            for _ in range(50):
+                if _redis_answers(redis_port):
+                    break
+                time.sleep(0.1)
+            _say(f"Redis: started a throwaway server on 127.0.0.1:{redis_port}")
+    except BaseException:
+        services_stop(root)
+        raise
+    return {
+        "TEST_DATABASE_URL": f"postgres://postgres@{pg_host}:{pg_port}/trd",
+        "PGPORT_USED": str(pg_port),
+        "TEST_REDIS_URL": f"redis://127.0.0.1:{redis_port}/15",
+        "REDIS_PORT_USED": str(redis_port),
+        "DEVSTACK_SERVICES": str(root),
+    }
+
+
+def services_stop(root: Path | str) -> None:
+    """Stop what ``services_start`` started under ``root`` and remove the directory."""
+    root = Path(root)
+    if not root.name.startswith("trd-services.") or not root.is_dir():
+        return
+    started_pg = root / "pg.started"
+    if started_pg.exists():
+        pg_ctl = Path(started_pg.read_text()) / "pg_ctl"
+        subprocess.run(
+            [*_as_postgres(), str(pg_ctl), "-D", str(root / "pg"), "-m", "immediate", "stop"],
+            capture_output=True,
+        )
+    started_redis = root / "redis.started"
+    if started_redis.exists():
+        with contextlib.suppress(OSError):
+            _redis_command(int(started_redis.read_text()), b"SHUTDOWN NOSAVE")
+    shutil.rmtree(root, ignore_errors=True)
