@@ -39,6 +39,7 @@ from intake.models import Intake, MatchStatus, Organisation, Patient, PossibleMa
 from intake.permissions import sees_every_intake
 from intake.selectors import intakes_visible_to, patients_visible_to
 from ops.audit import record_access
+from ops.text import short_id
 
 REASON_LABELS = dict(COMPARED_FIELDS)
 
@@ -149,7 +150,7 @@ class IntakeAdmin(admin.ModelAdmin):
 
     @admin.display(description="Intake", ordering="submitted_at")
     def intake_ref(self, intake):
-        return str(intake.pk)[:8]
+        return short_id(intake.pk)
 
     def _sent(self, intake) -> dict:
         identity = getattr(intake, "identity", None)
@@ -189,7 +190,7 @@ class IntakeAdmin(admin.ModelAdmin):
     @admin.display(description="Patient record")
     def patient_record(self, intake):
         url = reverse("admin:intake_patient_change", args=[intake.patient_id])
-        return format_html('<a href="{}">{}</a>', url, f"Patient {str(intake.patient_id)[:8]}")
+        return format_html('<a href="{}">{}</a>', url, f"Patient {short_id(intake.patient_id)}")
 
     @admin.display(description="Possible matches")
     def possible_matches(self, intake):
@@ -237,7 +238,7 @@ class PatientIntakesMixin:
                     '<tr data-intake="{}"><td><a href="{}">{}</a></td><td>{}</td>{}</tr>',
                     intake.pk,
                     url,
-                    str(intake.pk)[:8],
+                    short_id(intake.pk),
                     intake.submitted_at.strftime("%Y-%m-%d"),
                     format_html_join("", "{}", ((c,) for c in cells)),
                 )
@@ -300,7 +301,7 @@ class PatientAdmin(PatientIntakesMixin, admin.ModelAdmin):
 
     @admin.display(description="Patient", ordering="created_at")
     def patient_ref(self, patient):
-        return str(patient.pk)[:8]
+        return short_id(patient.pk)
 
     @admin.display(description="Name")
     def name(self, patient):
@@ -359,11 +360,11 @@ class PossibleMatchAdmin(admin.ModelAdmin):
 
     @admin.display(description="Possible match", ordering="created_at")
     def match_ref(self, match):
-        return str(match.pk)[:8]
+        return short_id(match.pk)
 
     @admin.display(description="Intake")
     def intake_ref(self, match):
-        return str(match.intake_id)[:8]
+        return short_id(match.intake_id)
 
     @admin.display(description="Agree on")
     def agreeing(self, match):
@@ -385,7 +386,7 @@ class PossibleMatchAdmin(admin.ModelAdmin):
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
-            "title": f"Possible match {str(match.pk)[:8]}",
+            "title": f"Possible match {short_id(match.pk)}",
             "match": match,
             "can_decide": decide and match.status == MatchStatus.OPEN,
             "show_values": decide,

@@ -30,6 +30,7 @@ from intake.crypto import (
     blind_index,
     demographic_index,
 )
+from ops.text import short_id
 
 
 class ImmutableRecordError(Exception):
@@ -101,7 +102,7 @@ class Patient(models.Model):
         indexes = [models.Index(fields=["created_at"])]
 
     def __str__(self):  # never a name: __str__ ends up in logs and admin history
-        return f"Patient {str(self.pk)[:8]}"
+        return f"Patient {short_id(self.pk)}"
 
     def save(self, *args, **kwargs):
         self.external_id_index = blind_index("external_id", self.external_id)
@@ -121,7 +122,7 @@ class Patient(models.Model):
     @property
     def display_name(self) -> str:
         name = " ".join(part for part in (self.given_name, self.family_name) if part)
-        return name or f"Patient {str(self.pk)[:8]}"
+        return name or f"Patient {short_id(self.pk)}"
 
     def age_on(self, day: date) -> int | None:
         born = self.birth_date
@@ -199,7 +200,7 @@ class Intake(models.Model):
         permissions = [("view_intake_answers", "Can view intake answers and treatment history")]
 
     def __str__(self):
-        return f"Intake {str(self.pk)[:8]}"
+        return f"Intake {short_id(self.pk)}"
 
     def save(self, *args, **kwargs):
         if not self._state.adding:
@@ -224,7 +225,7 @@ class IntakeIdentity(models.Model):
     erased_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self):
-        return f"Identity of intake {str(self.intake_id)[:8]}"
+        return f"Identity of intake {short_id(self.intake_id)}"
 
 
 class PatientKey(models.Model):
@@ -246,7 +247,7 @@ class PatientKey(models.Model):
         ]
 
     def __str__(self):
-        return f"Key of patient {str(self.patient_id)[:8]}"
+        return f"Key of patient {short_id(self.patient_id)}"
 
 
 class MatchStatus(models.TextChoices):
@@ -281,7 +282,7 @@ class PossibleMatch(models.Model):
         indexes = [models.Index(fields=["status", "-created_at"])]
 
     def __str__(self):
-        return f"Possible match {str(self.pk)[:8]}"
+        return f"Possible match {short_id(self.pk)}"
 
 
 class PatientRevision(models.Model):
@@ -299,7 +300,7 @@ class PatientRevision(models.Model):
         ordering = ["-changed_at"]
 
     def __str__(self):
-        return f"Revision of patient {str(self.patient_id)[:8]}"
+        return f"Revision of patient {short_id(self.patient_id)}"
 
 
 class ImmutableChild(models.Model):
@@ -430,7 +431,7 @@ class Amendment(models.Model):
         ordering = ["created_at"]
 
     def __str__(self):
-        return f"Amendment {str(self.pk)[:8]}"
+        return f"Amendment {short_id(self.pk)}"
 
 
 class IdempotencyKey(models.Model):
@@ -472,4 +473,4 @@ class IntakeDraft(models.Model):
     )
 
     def __str__(self):
-        return f"Draft {str(self.pk)[:8]}"
+        return f"Draft {short_id(self.pk)}"

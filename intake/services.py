@@ -22,7 +22,6 @@ from intake.linking import (
     web_organisation,
 )
 from intake.models import (
-    Amendment,
     InstrumentResponse,
     Intake,
     IntakeSource,
@@ -127,10 +126,3 @@ def intake_submit(*, data: dict, source: str, submitted_by=None, draft=None) -> 
             patient_key=patient_match_key(submitted_by, data["patient"]),
         )
     return SubmittedIntake(intake=intake, safety=intake.safety)
-
-
-def intake_amend(*, intake: Intake, by, reason: str, changes: dict) -> Amendment:
-    """Record a correction beside a submitted intake (the intake itself never changes)."""
-    if not reason.strip():
-        raise ValueError("An amendment needs a reason.")
-    return Amendment.objects.create(intake=intake, created_by=by, reason=reason, changes=changes)

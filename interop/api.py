@@ -40,7 +40,7 @@ from intake.idempotency import (
 from intake.models import Intake
 from intake.safety_net import risk_answers
 from intake.selectors import intakes_visible_to
-from interop import codes as c
+from interop import codes
 from interop.fhir_export import intake_bundle, prefetch_for_export
 from interop.fhir_import import FHIRImportError, Issue, fhir_intake_submit, operation_outcome
 from interop.questionnaire import instrument_questionnaire
@@ -222,7 +222,7 @@ def created_outcome(intake: Intake, location: str) -> OperationOutcome:
             severity="information",
             code="informational",
             details=CodeableConcept(
-                coding=[Coding(system=c.CS_IMPORT_RESULT, code="intake-created")],
+                coding=[Coding(system=codes.CS_IMPORT_RESULT, code="intake-created")],
                 text=f"Intake {intake.id} created ({intake.status}).",
             ),
             diagnostics=f"Intake {intake.id} created: {location}",
@@ -237,7 +237,7 @@ def created_outcome(intake: Intake, location: str) -> OperationOutcome:
                 severity="warning",
                 code="informational",
                 details=CodeableConcept(
-                    coding=[Coding(system=c.CS_IMPORT_RESULT, code="urgent")],
+                    coding=[Coding(system=codes.CS_IMPORT_RESULT, code="urgent")],
                     text=f"Urgent: possible suicide risk (C-SSRS risk level: {risk_level}).",
                 ),
                 diagnostics=f"Show crisis resources now: {contacts}.",
@@ -246,7 +246,7 @@ def created_outcome(intake: Intake, location: str) -> OperationOutcome:
     return OperationOutcome(
         extension=[
             Extension(
-                url=c.EXT_INTAKE_CREATED,
+                url=codes.EXT_INTAKE_CREATED,
                 extension=[
                     Extension(url="intake", valueId=str(intake.id)),
                     Extension(url="status", valueCode=intake.status),
@@ -269,7 +269,7 @@ def rejected_outcome(issues, notice) -> OperationOutcome:
     lines = [f"{r['name']}: {r['contact']}" for r in notice.crisis_resources if r.get("contact")]
     outcome.extension = [
         Extension(
-            url=c.EXT_SAFETY,
+            url=codes.EXT_SAFETY,
             extension=[
                 Extension(url="urgent", valueBoolean=True),
                 Extension(url="riskLevel", valueCode=notice.risk_level),
@@ -283,7 +283,7 @@ def rejected_outcome(issues, notice) -> OperationOutcome:
             severity="warning",
             code="informational",
             details=CodeableConcept(
-                coding=[Coding(system=c.CS_IMPORT_RESULT, code="urgent")],
+                coding=[Coding(system=codes.CS_IMPORT_RESULT, code="urgent")],
                 text=f"Urgent: possible suicide risk (C-SSRS risk level: {notice.risk_level}). "
                 f"An urgent case ({notice.case_id}) is open although the Bundle was rejected.",
             ),

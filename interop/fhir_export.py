@@ -64,7 +64,7 @@ from clinical.medications import MEDICATIONS
 from clinical.questionnaires import INSTRUMENTS
 from clinical.rules.flag_catalogue import FLAG_CATALOGUE
 from intake.models import Intake, TrialOutcome
-from interop import codes as c
+from interop import codes
 from interop.questionnaire import answer_fields, questionnaire_canonical
 from referrals.models import Referral
 from screening.api_sections import current_run, prefetch_screening, screening_block
@@ -117,7 +117,7 @@ def concept(system: str, code: str, display: str | None = None, text: str | None
 
 
 def quantity(value, unit: str, code: str) -> Quantity:
-    return Quantity(value=_number(value), unit=unit, system=c.UCUM, code=code)
+    return Quantity(value=_number(value), unit=unit, system=codes.UCUM, code=code)
 
 
 def _number(value):
@@ -132,7 +132,7 @@ def sub(url: str, **value) -> Extension:
     return Extension(url=url, **value)
 
 
-SURVEY = concept(c.OBSERVATION_CATEGORY, "survey", "Survey")
+SURVEY = concept(codes.OBSERVATION_CATEGORY, "survey", "Survey")
 
 
 @dataclass
@@ -165,18 +165,18 @@ class _Builder:
 
 
 def patient_resource(patient) -> Patient:
-    extension = [sub(c.EXT_SEX_AT_BIRTH, valueCode=patient.sex_at_birth)]
+    extension = [sub(codes.EXT_SEX_AT_BIRTH, valueCode=patient.sex_at_birth)]
     if patient.sex_at_birth in BIRTHSEX_US_CORE:
         extension.append(
-            sub(c.EXT_US_CORE_BIRTHSEX, valueCode=BIRTHSEX_US_CORE[patient.sex_at_birth])
+            sub(codes.EXT_US_CORE_BIRTHSEX, valueCode=BIRTHSEX_US_CORE[patient.sex_at_birth])
         )
     fields: dict = {"id": str(patient.pk), "extension": extension}
     if patient.external_id:
         fields["identifier"] = [
             Identifier(
                 use="usual",
-                type=concept(c.V2_IDENTIFIER_TYPE, "MR", "Medical record number"),
-                system=c.ID_EXTERNAL,
+                type=concept(codes.V2_IDENTIFIER_TYPE, "MR", "Medical record number"),
+                system=codes.ID_EXTERNAL,
                 value=patient.external_id,
             )
         ]
@@ -202,42 +202,42 @@ def patient_resource(patient) -> Patient:
     if patient.preferred_languages:
         fields["communication"] = [
             PatientCommunication(
-                language=concept(c.BCP47, language), preferred=True if i == 0 else None
+                language=concept(codes.BCP47, language), preferred=True if i == 0 else None
             )
             for i, language in enumerate(patient.preferred_languages)
         ]
     return Patient(**fields)
 
 
-def consent_resource(b: _Builder) -> Consent:
-    intake = b.intake
+def consent_resource(builder: _Builder) -> Consent:
+    intake = builder.intake
     return Consent(
-        id=b.id_for("Consent/screening"),
+        id=builder.id_for("Consent/screening"),
         status="active" if intake.consent_screening else "rejected",
-        scope=concept(c.CONSENT_SCOPE, "treatment", "Treatment"),
+        scope=concept(codes.CONSENT_SCOPE, "treatment", "Treatment"),
         category=[
-            concept(c.LOINC, c.LOINC_PATIENT_CONSENT, "Patient Consent"),
-            concept(c.CS_CONSENT_CATEGORY, c.CONSENT_SCREENING, "Consent to screening"),
+            concept(codes.LOINC, codes.LOINC_PATIENT_CONSENT, "Patient Consent"),
+            concept(codes.CS_CONSENT_CATEGORY, codes.CONSENT_SCREENING, "Consent to screening"),
         ],
-        patient=b.patient,
+        patient=builder.patient,
         dateTime=intake.submitted_at,
-        policy=[ConsentPolicy(uri=c.privacy_notice_url(intake.privacy_notice_version))],
+        policy=[ConsentPolicy(uri=codes.privacy_notice_url(intake.privacy_notice_version))],
         provision=ConsentProvision(type="permit" if intake.consent_screening else "deny"),
     )
 
 
-def coverage_resources(b: _Builder) -> list[Coverage]:
-    patient = b.intake.patient
+def coverage_resources(builder: _Builder) -> list[Coverage]:
+    patient = builder.intake.patient
     out = []
     if patient.insurance_payer:
         out.append(
             Coverage(
-                id=b.id_for("Coverage/payer"),
+                id=builder.id_for("Coverage/payer"),
                 status="active",
-                beneficiary=b.patient,
+                beneficiary=builder.patient,
                 payor=[
                     Reference(
-                        identifier=Identifier(system=c.ID_PAYER, value=patient.insurance_payer),
+                        identifier=Identifier(system=codes.ID_PAYER, value=patient.insurance_payer),
                         display=patient.insurance_payer,
                     )
                 ],
@@ -246,11 +246,11 @@ def coverage_resources(b: _Builder) -> list[Coverage]:
     if patient.self_pay:
         out.append(
             Coverage(
-                id=b.id_for("Coverage/self-pay"),
+                id=builder.id_for("Coverage/self-pay"),
                 status="active",
-                type=concept(c.COVERAGE_SELFPAY, "pay", "PAY"),
-                beneficiary=b.patient,
-                payor=[b.patient],
+                type=concept(codes.COVERAGE_SELFPAY, "pay", "PAY"),
+                beneficiary=builder.patient,
+                payor=[builder.patient],
             )
         )
     return out
@@ -259,7 +259,7 @@ def coverage_resources(b: _Builder) -> list[Coverage]:
 # --- Answers ------------------------------------------------------------------------------------
 
 
-def questionnaire_response(b: _Builder, key: str, answers: dict) -> QuestionnaireResponse:
+def questionnaire_response(builder: _Builder, key: str, answers: dict) -> QuestionnaireResponse:
     instrument = INSTRUMENTS[key]
     items = [
         QuestionnaireResponseItem(
@@ -271,13 +271,13 @@ def questionnaire_response(b: _Builder, key: str, answers: dict) -> Questionnair
         if item.key in answers
     ]
     return QuestionnaireResponse(
-        id=b.id_for(f"QuestionnaireResponse/{key}"),
-        identifier=Identifier(system=c.ID_INTAKE, value=f"{b.intake.id}/{key}"),
+        id=builder.id_for(f"QuestionnaireResponse/{key}"),
+        identifier=Identifier(system=codes.ID_INTAKE, value=f"{builder.intake.id}/{key}"),
         questionnaire=questionnaire_canonical(instrument),
         status="completed",
-        subject=b.patient,
-        source=b.patient,
-        authored=b.submitted_at,
+        subject=builder.patient,
+        source=builder.patient,
+        authored=builder.submitted_at,
         item=items or None,
     )
 
@@ -290,21 +290,23 @@ def score_code(key: str) -> CodeableConcept:
     if instrument.loinc_total:
         noun = "risk level" if key == "cssrs_screen" else "total score"
         display = f"{instrument.short_name} {noun}"
-        return concept(c.LOINC, instrument.loinc_total, display, text=display)
-    code, display = c.LOCAL_SCORE_CODES.get(key, (f"{key}-total", f"{instrument.short_name} score"))
-    return concept(c.CS_OBSERVATION, code, display, text=display)
+        return concept(codes.LOINC, instrument.loinc_total, display, text=display)
+    code, display = codes.LOCAL_SCORE_CODES.get(
+        key, (f"{key}-total", f"{instrument.short_name} score")
+    )
+    return concept(codes.CS_OBSERVATION, code, display, text=display)
 
 
 def _interpretation(score: dict) -> list[CodeableConcept] | None:
     out = []
     if score.get("severity"):
         band = score["severity"]
-        out.append(concept(c.CS_SCORE_BAND, band, c.display_word(band)))
+        out.append(concept(codes.CS_SCORE_BAND, band, codes.display_word(band)))
     if score.get("positive") is not None:
         positive = score["positive"]
         out.append(
             concept(
-                c.V3_INTERPRETATION,
+                codes.V3_INTERPRETATION,
                 "POS" if positive else "NEG",
                 "Positive" if positive else "Negative",
             )
@@ -312,52 +314,54 @@ def _interpretation(score: dict) -> list[CodeableConcept] | None:
     return out or None
 
 
-def _observation(b: _Builder, name: str, code: CodeableConcept, **fields) -> Observation:
-    run = current_run(b.intake)
+def _observation(builder: _Builder, name: str, code: CodeableConcept, **fields) -> Observation:
+    run = current_run(builder.intake)
     issued = run.completed_at if run and run.completed_at else None
     return Observation(
-        id=b.id_for(f"Observation/{name}"),
+        id=builder.id_for(f"Observation/{name}"),
         status="final",
         code=code,
-        subject=b.patient,
-        effectiveDateTime=b.submitted_at,
+        subject=builder.patient,
+        effectiveDateTime=builder.submitted_at,
         issued=issued,
         **fields,
     )
 
 
 def _method(ruleset_version: str) -> CodeableConcept:
-    return concept(c.CS_RULESET, ruleset_version, f"TRD screening ruleset {ruleset_version}")
+    return concept(codes.CS_RULESET, ruleset_version, f"TRD screening ruleset {ruleset_version}")
 
 
-def score_observation(b: _Builder, key: str, score: dict, ruleset: str) -> Observation:
+def score_observation(builder: _Builder, key: str, score: dict, ruleset: str) -> Observation:
     fields: dict = {
         "category": [SURVEY],
         "interpretation": _interpretation(score),
         "method": _method(ruleset),
     }
-    if key in b.responses:
-        fields["derivedFrom"] = [b.responses[key]]
+    if key in builder.responses:
+        fields["derivedFrom"] = [builder.responses[key]]
     if key == "cssrs_screen" and score.get("risk_level"):
         level = score["risk_level"]
         fields["valueCodeableConcept"] = concept(
-            c.CS_CSSRS_RISK_LEVEL, level, c.display_word(level)
+            codes.CS_CSSRS_RISK_LEVEL, level, codes.display_word(level)
         )
     elif score.get("total") is not None:
         fields["valueInteger"] = score["total"]
     else:
-        fields["dataAbsentReason"] = concept(c.DATA_ABSENT_REASON, "not-performed", "Not Performed")
+        fields["dataAbsentReason"] = concept(
+            codes.DATA_ABSENT_REASON, "not-performed", "Not Performed"
+        )
         missing = score.get("missing_items")
         if missing:
             fields["note"] = [Annotation(text="Not scored; missing items: " + ", ".join(missing))]
-    return _observation(b, f"score/{key}", score_code(key), **fields)
+    return _observation(builder, f"score/{key}", score_code(key), **fields)
 
 
-def stage_observation(b: _Builder, trd: dict, ruleset: str) -> Observation:
+def stage_observation(builder: _Builder, trd: dict, ruleset: str) -> Observation:
     stage = trd["thase_rush_stage"]
     components = [
         ObservationComponent(
-            code=concept(c.CS_OBSERVATION, *c.OBS_ADEQUATE_FAILED_TRIALS),
+            code=concept(codes.CS_OBSERVATION, *codes.OBS_ADEQUATE_FAILED_TRIALS),
             valueInteger=trd["adequate_failed_trials"],
         )
     ]
@@ -365,70 +369,73 @@ def stage_observation(b: _Builder, trd: dict, ruleset: str) -> Observation:
     if chronological is not None:
         components.append(
             ObservationComponent(
-                code=concept(c.CS_OBSERVATION, *c.OBS_THASE_RUSH_CHRONOLOGICAL),
+                code=concept(codes.CS_OBSERVATION, *codes.OBS_THASE_RUSH_CHRONOLOGICAL),
                 valueCodeableConcept=concept(
-                    c.CS_THASE_RUSH_STAGE, chronological, f"Stage {chronological}"
+                    codes.CS_THASE_RUSH_STAGE, chronological, f"Stage {chronological}"
                 ),
             )
         )
     return _observation(
-        b,
+        builder,
         "thase-rush-stage",
-        concept(c.CS_OBSERVATION, *c.OBS_THASE_RUSH_STAGE, text=c.OBS_THASE_RUSH_STAGE[1]),
-        valueCodeableConcept=concept(c.CS_THASE_RUSH_STAGE, stage, f"Stage {stage}"),
+        concept(
+            codes.CS_OBSERVATION, *codes.OBS_THASE_RUSH_STAGE, text=codes.OBS_THASE_RUSH_STAGE[1]
+        ),
+        valueCodeableConcept=concept(codes.CS_THASE_RUSH_STAGE, stage, f"Stage {stage}"),
         component=components,
         method=_method(ruleset),
     )
 
 
-def maudsley_observation(b: _Builder, maudsley: dict, ruleset: str) -> Observation:
+def maudsley_observation(builder: _Builder, maudsley: dict, ruleset: str) -> Observation:
     band = maudsley.get("band") or "not_applicable"
     fields: dict = {
-        "interpretation": [concept(c.CS_SCORE_BAND, band, c.display_word(band))],
+        "interpretation": [concept(codes.CS_SCORE_BAND, band, codes.display_word(band))],
         "method": _method(ruleset),
     }
     if maudsley.get("total") is not None:
         fields["valueInteger"] = maudsley["total"]
     else:
         fields["dataAbsentReason"] = concept(
-            c.DATA_ABSENT_REASON, "not-applicable", "Not Applicable"
+            codes.DATA_ABSENT_REASON, "not-applicable", "Not Applicable"
         )
     components = [
         ObservationComponent(
-            code=concept(c.CS_OBSERVATION, *c.MAUDSLEY_COMPONENTS[name]), valueInteger=points
+            code=concept(codes.CS_OBSERVATION, *codes.MAUDSLEY_COMPONENTS[name]),
+            valueInteger=points,
         )
         for name, points in (maudsley.get("components") or {}).items()
-        if name in c.MAUDSLEY_COMPONENTS and points is not None
+        if name in codes.MAUDSLEY_COMPONENTS and points is not None
     ]
     fields["component"] = components or None
-    if "phq9" in b.responses:
-        fields["derivedFrom"] = [b.responses["phq9"]]
+    if "phq9" in builder.responses:
+        fields["derivedFrom"] = [builder.responses["phq9"]]
     return _observation(
-        b,
+        builder,
         "maudsley",
-        concept(c.CS_OBSERVATION, *c.OBS_MAUDSLEY_TOTAL, text=c.OBS_MAUDSLEY_TOTAL[1]),
+        concept(codes.CS_OBSERVATION, *codes.OBS_MAUDSLEY_TOTAL, text=codes.OBS_MAUDSLEY_TOTAL[1]),
         **fields,
     )
 
 
-def history_observations(b: _Builder) -> list[Observation]:
-    intake = b.intake
+def history_observations(builder: _Builder) -> list[Observation]:
+    intake = builder.intake
     out = []
     if intake.current_episode_months is not None:
         out.append(
             _observation(
-                b,
+                builder,
                 "current-episode-months",
-                concept(c.CS_OBSERVATION, *c.OBS_CURRENT_EPISODE_MONTHS),
+                concept(codes.CS_OBSERVATION, *codes.OBS_CURRENT_EPISODE_MONTHS),
                 category=[SURVEY],
                 valueQuantity=quantity(intake.current_episode_months, "months", "mo"),
             )
         )
     out.append(
         _observation(
-            b,
+            builder,
             "psychotic-features",
-            concept(c.CS_OBSERVATION, *c.OBS_PSYCHOTIC_FEATURES),
+            concept(codes.CS_OBSERVATION, *codes.OBS_PSYCHOTIC_FEATURES),
             category=[SURVEY],
             valueBoolean=intake.psychotic_features,
         )
@@ -439,7 +446,7 @@ def history_observations(b: _Builder) -> list[Observation]:
 # --- Treatment courses ------------------------------------------------------------------------
 
 
-def medication_statement(b: _Builder, trial, review: dict | None) -> MedicationStatement:
+def medication_statement(builder: _Builder, trial, review: dict | None) -> MedicationStatement:
     medication = MEDICATIONS.get(trial.medication)
     name = medication.name if medication else trial.medication
     unit = medication.dose_unit if medication else "mg/day"
@@ -456,17 +463,17 @@ def medication_statement(b: _Builder, trial, review: dict | None) -> MedicationS
             )
         ]
     return MedicationStatement(
-        id=b.id_for(f"MedicationStatement/{trial.position}"),
+        id=builder.id_for(f"MedicationStatement/{trial.position}"),
         status=status,
         statusReason=(
             [CodeableConcept(text="Stopped because of side effects")]
             if trial.outcome == TrialOutcome.STOPPED_SIDE_EFFECTS
             else None
         ),
-        medicationCodeableConcept=concept(c.CS_MEDICATION, trial.medication, name, text=name),
-        subject=b.patient,
-        informationSource=b.patient,
-        dateAsserted=b.submitted_at,
+        medicationCodeableConcept=concept(codes.CS_MEDICATION, trial.medication, name, text=name),
+        subject=builder.patient,
+        informationSource=builder.patient,
+        dateAsserted=builder.submitted_at,
         dosage=[
             Dosage(
                 text=f"Highest daily dose reached: {dose} {unit}",
@@ -479,7 +486,7 @@ def medication_statement(b: _Builder, trial, review: dict | None) -> MedicationS
         note=note,
         extension=[
             Extension(
-                url=c.EXT_MEDICATION_TRIAL,
+                url=codes.EXT_MEDICATION_TRIAL,
                 extension=[
                     sub(
                         "weeksAtMaxDose",
@@ -494,10 +501,10 @@ def medication_statement(b: _Builder, trial, review: dict | None) -> MedicationS
     )
 
 
-def course_procedure(b: _Builder, course, *, kind: str) -> Procedure:
-    system = c.CS_PSYCHOTHERAPY if kind == "psychotherapy" else c.CS_NEUROMODULATION
+def course_procedure(builder: _Builder, course, *, kind: str) -> Procedure:
+    system = codes.CS_PSYCHOTHERAPY if kind == "psychotherapy" else codes.CS_NEUROMODULATION
     if kind == "psychotherapy":
-        display = c.PSYCHOTHERAPY_DISPLAYS.get(course.type, c.display_word(course.type))
+        display = codes.PSYCHOTHERAPY_DISPLAYS.get(course.type, codes.display_word(course.type))
     else:
         display = course.get_type_display()
     details = []
@@ -509,45 +516,47 @@ def course_procedure(b: _Builder, course, *, kind: str) -> Procedure:
     if hasattr(course, "current_episode"):
         details.append(sub("currentEpisode", valueBoolean=course.current_episode))
     return Procedure(
-        id=b.id_for(f"Procedure/{kind}/{course.position}"),
+        id=builder.id_for(f"Procedure/{kind}/{course.position}"),
         status=PROCEDURE_STATUS.get(course.outcome, "completed"),
         category=CodeableConcept(text=kind.capitalize()),
         code=concept(system, course.type, display, text=display),
-        subject=b.patient,
-        extension=[Extension(url=c.EXT_TREATMENT_COURSE, extension=details)],
+        subject=builder.patient,
+        extension=[Extension(url=codes.EXT_TREATMENT_COURSE, extension=details)],
     )
 
 
 # --- Flags ------------------------------------------------------------------------------------
 
 
-def _implicated(b: _Builder, code: str, trd: dict | None) -> list[Reference]:
+def _implicated(builder: _Builder, code: str, trd: dict | None) -> list[Reference]:
     """The score Observations (the catalogue's instruments of the flag), trials and stage a
     flag is about."""
     info = FLAG_CATALOGUE.get(code)
     instruments = info.instruments if info is not None else ()
-    refs = [b.scores[key] for key in instruments if key in b.scores]
+    refs = [builder.scores[key] for key in instruments if key in builder.scores]
     if trd and code == "possible_trd":
-        refs += [b.trials[i] for i in trd.get("failed_trials", []) if i in b.trials]
-        if b.stage is not None:
-            refs.append(b.stage)
+        refs += [builder.trials[i] for i in trd.get("failed_trials", []) if i in builder.trials]
+        if builder.stage is not None:
+            refs.append(builder.stage)
     if trd and code == "pseudo_resistance":
-        indexes = [t["index"] for t in trd.get("inadequate_trials", [])]
-        refs += [b.trials[i] for i in indexes if i in b.trials]
+        indexes = [trial["index"] for trial in trd.get("inadequate_trials", [])]
+        refs += [builder.trials[i] for i in indexes if i in builder.trials]
     return refs
 
 
-def flag_resources(b: _Builder, flag: dict, trd: dict | None, when) -> tuple[DetectedIssue, Flag]:
+def flag_resources(
+    builder: _Builder, flag: dict, trd: dict | None, when
+) -> tuple[DetectedIssue, Flag]:
     code, level = flag["code"], flag["level"]
-    display = c.flag_display(code)
-    flag_code = concept(c.CS_FLAG, code, display, text=flag["summary"])
-    implicated = _implicated(b, code, trd)
+    display = codes.flag_display(code)
+    flag_code = concept(codes.CS_FLAG, code, display, text=flag["summary"])
+    implicated = _implicated(builder, code, trd)
     issue = DetectedIssue(
-        id=b.id_for(f"DetectedIssue/{code}"),
+        id=builder.id_for(f"DetectedIssue/{code}"),
         status="final",
         code=flag_code,
-        severity=c.FLAG_LEVEL_SEVERITY[level],
-        patient=b.patient,
+        severity=codes.FLAG_LEVEL_SEVERITY[level],
+        patient=builder.patient,
         identifiedDateTime=when,
         implicated=implicated or None,
         detail=flag["summary"],
@@ -557,27 +566,27 @@ def flag_resources(b: _Builder, flag: dict, trd: dict | None, when) -> tuple[Det
         ]
         or None,
     )
-    priority = c.FLAG_LEVEL_PRIORITY[level]
+    priority = codes.FLAG_LEVEL_PRIORITY[level]
     resource = Flag(
-        id=b.id_for(f"Flag/{code}"),
+        id=builder.id_for(f"Flag/{code}"),
         status="active",
         category=[
-            concept(c.FLAG_CATEGORY, "safety", "Safety")
+            concept(codes.FLAG_CATEGORY, "safety", "Safety")
             if code == "suicide_risk"
-            else concept(c.FLAG_CATEGORY, "clinical", "Clinical")
+            else concept(codes.FLAG_CATEGORY, "clinical", "Clinical")
         ],
         code=flag_code,
-        subject=b.patient,
+        subject=builder.patient,
         period=Period(start=when),
         extension=[
-            sub(c.EXT_FLAG_LEVEL, valueCode=level),
+            sub(codes.EXT_FLAG_LEVEL, valueCode=level),
             sub(
-                c.EXT_FLAG_PRIORITY,
+                codes.EXT_FLAG_PRIORITY,
                 valueCodeableConcept=concept(
-                    c.FLAG_PRIORITY_CODES, priority, c.FLAG_PRIORITY_DISPLAY[priority]
+                    codes.FLAG_PRIORITY_CODES, priority, codes.FLAG_PRIORITY_DISPLAY[priority]
                 ),
             ),
-            sub(c.EXT_FLAG_DETAIL, valueReference=Reference(reference=f"urn:uuid:{issue.id}")),
+            sub(codes.EXT_FLAG_DETAIL, valueReference=Reference(reference=f"urn:uuid:{issue.id}")),
         ],
     )
     return issue, resource
@@ -586,33 +595,33 @@ def flag_resources(b: _Builder, flag: dict, trd: dict | None, when) -> tuple[Det
 # --- Referrals --------------------------------------------------------------------------------
 
 
-def service_request(b: _Builder, referral: Referral) -> ServiceRequest:
+def service_request(builder: _Builder, referral: Referral) -> ServiceRequest:
     provider = referral.provider
     provider_type = provider.get_provider_type_display()
     performer_name = ", ".join(part for part in (provider.name, provider.credentials) if part)
     return ServiceRequest(
         id=str(referral.pk),
-        identifier=[Identifier(system=c.ID_REFERRAL, value=str(referral.pk))],
+        identifier=[Identifier(system=codes.ID_REFERRAL, value=str(referral.pk))],
         status=REFERRAL_STATUS.get(referral.status, "unknown"),
         intent="order",
-        category=[concept(c.SNOMED, c.SNOMED_PATIENT_REFERRAL, "Patient referral")],
+        category=[concept(codes.SNOMED, codes.SNOMED_PATIENT_REFERRAL, "Patient referral")],
         code=concept(
-            c.CS_PROVIDER_TYPE,
+            codes.CS_PROVIDER_TYPE,
             provider.provider_type,
             provider_type,
             text=f"Referral to a {provider_type.lower()}",
         ),
-        subject=b.patient,
+        subject=builder.patient,
         authoredOn=referral.created_at,
         occurrenceDateTime=referral.first_visit_on,
         performer=[
             Reference(
-                identifier=Identifier(system=c.US_NPI, value=provider.npi),
+                identifier=Identifier(system=codes.US_NPI, value=provider.npi),
                 display=performer_name,
             )
         ],
-        reasonReference=[b.stage] if b.stage is not None else None,
-        supportingInfo=[*b.flags, *b.responses.values()] or None,
+        reasonReference=[builder.stage] if builder.stage is not None else None,
+        supportingInfo=[*builder.flags, *builder.responses.values()] or None,
         note=[Annotation(text=referral.note)] if referral.note else None,
     )
 
@@ -622,16 +631,16 @@ def service_request(b: _Builder, referral: Referral) -> ServiceRequest:
 
 def intake_bundle(intake: Intake) -> Bundle:
     """The intake as a FHIR R4B collection Bundle (prefetch with ``prefetch_for_export``)."""
-    b = _Builder(intake=intake)
-    b.add(patient_resource(intake.patient))
-    b.add(consent_resource(b))
-    for coverage in coverage_resources(b):
-        b.add(coverage)
+    builder = _Builder(intake=intake)
+    builder.add(patient_resource(intake.patient))
+    builder.add(consent_resource(builder))
+    for coverage in coverage_resources(builder):
+        builder.add(coverage)
 
     for response in intake.responses.all():
         if response.instrument in INSTRUMENTS:
-            resource = questionnaire_response(b, response.instrument, response.answers)
-            b.responses[response.instrument] = b.add(
+            resource = questionnaire_response(builder, response.instrument, response.answers)
+            builder.responses[response.instrument] = builder.add(
                 resource, INSTRUMENTS[response.instrument].short_name
             )
 
@@ -641,38 +650,38 @@ def intake_bundle(intake: Intake) -> Bundle:
     trd = screening.get("trd") if complete else None
     for key, score in (screening.get("scores") or {}).items():
         if key in INSTRUMENTS:
-            b.scores[key] = b.add(score_observation(b, key, score, ruleset))
+            builder.scores[key] = builder.add(score_observation(builder, key, score, ruleset))
     if trd:
-        b.stage = b.add(stage_observation(b, trd, ruleset), "Thase-Rush stage")
+        builder.stage = builder.add(stage_observation(builder, trd, ruleset), "Thase-Rush stage")
         if trd.get("maudsley"):
-            b.add(maudsley_observation(b, trd["maudsley"], ruleset))
-    for observation in history_observations(b):
-        b.add(observation)
+            builder.add(maudsley_observation(builder, trd["maudsley"], ruleset))
+    for observation in history_observations(builder):
+        builder.add(observation)
 
-    reviews = {t["index"]: t for t in (trd or {}).get("trials", [])}
+    reviews = {review["index"]: review for review in (trd or {}).get("trials", [])}
     for trial in intake.medication_trials.all():
-        b.trials[trial.position] = b.add(
-            medication_statement(b, trial, reviews.get(trial.position))
+        builder.trials[trial.position] = builder.add(
+            medication_statement(builder, trial, reviews.get(trial.position))
         )
     for course in intake.psychotherapy_trials.all():
-        b.add(course_procedure(b, course, kind="psychotherapy"))
+        builder.add(course_procedure(builder, course, kind="psychotherapy"))
     for course in intake.neuromodulation.all():
-        b.add(course_procedure(b, course, kind="neuromodulation"))
+        builder.add(course_procedure(builder, course, kind="neuromodulation"))
 
     run = current_run(intake)
     flagged_at = run.completed_at if complete and run else intake.submitted_at
     for flag in screening.get("flags") or []:
-        issue, resource = flag_resources(b, flag, trd, flagged_at)
-        b.add(issue)
-        b.flags.append(b.add(resource, flag["code"]))
+        issue, resource = flag_resources(builder, flag, trd, flagged_at)
+        builder.add(issue)
+        builder.flags.append(builder.add(resource, flag["code"]))
 
     for referral in intake.referrals.all():
-        b.add(service_request(b, referral))
+        builder.add(service_request(builder, referral))
 
     return Bundle(
         id=str(uuid.uuid5(intake.id, "Bundle")),
-        identifier=Identifier(system=c.ID_INTAKE, value=str(intake.id)),
+        identifier=Identifier(system=codes.ID_INTAKE, value=str(intake.id)),
         type="collection",
         timestamp=timezone.now(),
-        entry=b.entries,
+        entry=builder.entries,
     )

@@ -56,7 +56,7 @@ from fhir.resources.R4B.operationoutcome import OperationOutcome, OperationOutco
 from clinical.questionnaires import INSTRUMENTS
 from intake.serializers import IntakeSubmissionSerializer
 from intake.services import SubmittedIntake, intake_submit
-from interop import codes as c
+from interop import codes
 from interop.questionnaire import AnswerCodeError, option_value_for_coding
 from ops.api import flatten_errors
 
@@ -265,19 +265,21 @@ class _PatientRefs:
         if patient.id:
             self.keys |= {f"Patient/{patient.id}", f"urn:uuid:{patient.id}"}
 
-    def check(self, t: Translation, reference, expression: str) -> None:
+    def check(self, translation: Translation, reference, expression: str) -> None:
         target = getattr(reference, "reference", None) if reference is not None else None
         if target is None or target in self.keys:
             return
         if any(target.endswith("/" + key) for key in self.keys if key.startswith("Patient/")):
             return
-        t.problem("Does not refer to the Patient in this Bundle.", expression, code="invalid")
+        translation.problem(
+            "Does not refer to the Patient in this Bundle.", expression, code="invalid"
+        )
 
 
-def _translate_patient(t: Translation, entries: _Entries) -> _PatientRefs | None:
+def _translate_patient(translation: Translation, entries: _Entries) -> _PatientRefs | None:
     patients = entries.of("Patient")
     if not patients:
-        t.problem(
+        translation.problem(
             "The Bundle needs a Patient resource.",
             "Bundle.entry",
             path=("patient",),
@@ -285,57 +287,57 @@ def _translate_patient(t: Translation, entries: _Entries) -> _PatientRefs | None
         )
         return None
     for index, _ in patients[1:]:
-        t.problem("Only one Patient per Bundle.", f"Bundle.entry[{index}].resource")
+        translation.problem("Only one Patient per Bundle.", f"Bundle.entry[{index}].resource")
     index, patient = patients[0]
     at = f"Bundle.entry[{index}].resource"
-    p: dict = {}
-    t.at(("patient",), at)
+    patient_fields: dict = {}
+    translation.at(("patient",), at)
 
     identifiers = list(patient.identifier or [])
-    chosen = next((i for i in identifiers if i.system == c.ID_EXTERNAL), None)
+    chosen = next((i for i in identifiers if i.system == codes.ID_EXTERNAL), None)
     chosen = chosen or next(
-        (i for i in identifiers if _has_coding([i.type], c.V2_IDENTIFIER_TYPE, "MR")), None
+        (i for i in identifiers if _has_coding([i.type], codes.V2_IDENTIFIER_TYPE, "MR")), None
     )
     chosen = chosen or (identifiers[0] if identifiers else None)
     if chosen is not None and chosen.value:
-        p["external_id"] = chosen.value
-        t.at(("patient", "external_id"), f"{at}.identifier[{identifiers.index(chosen)}]")
+        patient_fields["external_id"] = chosen.value
+        translation.at(("patient", "external_id"), f"{at}.identifier[{identifiers.index(chosen)}]")
 
     names = list(patient.name or [])
     name = next((n for n in names if n.use == "official"), names[0] if names else None)
     if name is not None:
         n = names.index(name)
         if name.given:
-            p["given_name"] = " ".join(name.given)
-            t.at(("patient", "given_name"), f"{at}.name[{n}].given")
+            patient_fields["given_name"] = " ".join(name.given)
+            translation.at(("patient", "given_name"), f"{at}.name[{n}].given")
         if name.family:
-            p["family_name"] = name.family
-            t.at(("patient", "family_name"), f"{at}.name[{n}].family")
+            patient_fields["family_name"] = name.family
+            translation.at(("patient", "family_name"), f"{at}.name[{n}].family")
 
     if patient.birthDate is not None:
-        p["birth_date"] = _plain(patient.birthDate)
-    t.at(("patient", "birth_date"), f"{at}.birthDate")
+        patient_fields["birth_date"] = _plain(patient.birthDate)
+    translation.at(("patient", "birth_date"), f"{at}.birthDate")
 
-    _translate_sex(p, t, patient, at)
+    _translate_sex(patient_fields, translation, patient, at)
 
     for position, point in enumerate(patient.telecom or []):
         key = {"email": "email", "phone": "phone", "sms": "phone"}.get(point.system or "")
-        if key and point.value and key not in p:
-            p[key] = point.value
-            t.at(("patient", key), f"{at}.telecom[{position}]")
+        if key and point.value and key not in patient_fields:
+            patient_fields[key] = point.value
+            translation.at(("patient", key), f"{at}.telecom[{position}]")
 
     addresses = list(patient.address or [])
     address = next((a for a in addresses if a.use == "home"), addresses[0] if addresses else None)
     if address is not None:
         a = addresses.index(address)
         if address.state:
-            p["state"] = address.state
+            patient_fields["state"] = address.state
         if address.postalCode:
-            p["postal_code"] = address.postalCode
-            t.at(("patient", "postal_code"), f"{at}.address[{a}].postalCode")
-        t.at(("patient", "state"), f"{at}.address[{a}].state")
+            patient_fields["postal_code"] = address.postalCode
+            translation.at(("patient", "postal_code"), f"{at}.address[{a}].postalCode")
+        translation.at(("patient", "state"), f"{at}.address[{a}].state")
     else:
-        t.at(("patient", "state"), f"{at}.address")
+        translation.at(("patient", "state"), f"{at}.address")
 
     communications = list(patient.communication or [])
     ordered = sorted(range(len(communications)), key=lambda i: not communications[i].preferred)
@@ -343,76 +345,78 @@ def _translate_patient(t: Translation, entries: _Entries) -> _PatientRefs | None
     for i in ordered:
         code = next((cd.code for cd in _codings(communications[i].language) if cd.code), None)
         if code:
-            t.at(
+            translation.at(
                 ("patient", "preferred_languages", str(len(languages))), f"{at}.communication[{i}]"
             )
             languages.append(code)
     if languages:
-        p["preferred_languages"] = languages
-    t.at(("patient", "preferred_languages"), f"{at}.communication")
+        patient_fields["preferred_languages"] = languages
+    translation.at(("patient", "preferred_languages"), f"{at}.communication")
 
-    insurance = _translate_coverage(t, entries)
+    insurance = _translate_coverage(translation, entries)
     if insurance:
-        p["insurance"] = insurance
-    t.data["patient"] = p
+        patient_fields["insurance"] = insurance
+    translation.data["patient"] = patient_fields
     return _PatientRefs(entries.bundle, index, patient)
 
 
-def _translate_sex(p: dict, t: Translation, patient, at: str) -> None:
-    ours = _extension(patient, c.EXT_SEX_AT_BIRTH)
-    us_core = _extension(patient, c.EXT_US_CORE_BIRTHSEX)
+def _translate_sex(patient_fields: dict, translation: Translation, patient, at: str) -> None:
+    ours = _extension(patient, codes.EXT_SEX_AT_BIRTH)
+    us_core = _extension(patient, codes.EXT_US_CORE_BIRTHSEX)
     if ours is not None and ours.valueCode:
-        p["sex_at_birth"] = ours.valueCode
-        t.at(("patient", "sex_at_birth"), f"{at}.extension('{c.EXT_SEX_AT_BIRTH}')")
+        patient_fields["sex_at_birth"] = ours.valueCode
+        translation.at(("patient", "sex_at_birth"), f"{at}.extension('{codes.EXT_SEX_AT_BIRTH}')")
     elif us_core is not None and us_core.valueCode:
-        where = f"{at}.extension('{c.EXT_US_CORE_BIRTHSEX}')"
+        where = f"{at}.extension('{codes.EXT_US_CORE_BIRTHSEX}')"
         if us_core.valueCode in US_CORE_BIRTHSEX:
-            p["sex_at_birth"] = US_CORE_BIRTHSEX[us_core.valueCode]
+            patient_fields["sex_at_birth"] = US_CORE_BIRTHSEX[us_core.valueCode]
         else:
-            t.problem(
+            translation.problem(
                 "US Core birth sex must be F, M or UNK here; for other values use the "
-                f"extension {c.EXT_SEX_AT_BIRTH} (female, male, intersex, unknown).",
+                f"extension {codes.EXT_SEX_AT_BIRTH} (female, male, intersex, unknown).",
                 where,
                 path=("patient", "sex_at_birth"),
             )
-        t.at(("patient", "sex_at_birth"), where)
+        translation.at(("patient", "sex_at_birth"), where)
     elif patient.gender:
-        p["sex_at_birth"] = GENDER_AS_SEX.get(patient.gender, patient.gender)
-        t.at(("patient", "sex_at_birth"), f"{at}.gender")
+        patient_fields["sex_at_birth"] = GENDER_AS_SEX.get(patient.gender, patient.gender)
+        translation.at(("patient", "sex_at_birth"), f"{at}.gender")
     else:
-        t.at(("patient", "sex_at_birth"), f"{at}.extension('{c.EXT_SEX_AT_BIRTH}')")
+        translation.at(("patient", "sex_at_birth"), f"{at}.extension('{codes.EXT_SEX_AT_BIRTH}')")
 
 
-def _translate_coverage(t: Translation, entries: _Entries) -> dict:
+def _translate_coverage(translation: Translation, entries: _Entries) -> dict:
     insurance: dict = {}
     for index, coverage in entries.of("Coverage"):
         if coverage.status != "active":
             continue
         at = f"Bundle.entry[{index}].resource"
-        if _has_coding([coverage.type], c.COVERAGE_SELFPAY, "pay"):
+        if _has_coding([coverage.type], codes.COVERAGE_SELFPAY, "pay"):
             insurance["self_pay"] = True
-            t.at(("patient", "insurance", "self_pay"), f"{at}.type")
+            translation.at(("patient", "insurance", "self_pay"), f"{at}.type")
             continue
         for n, payor in enumerate(coverage.payor or []):
             identifier = payor.identifier
-            if identifier is not None and identifier.system == c.ID_PAYER and identifier.value:
+            if identifier is not None and identifier.system == codes.ID_PAYER and identifier.value:
                 insurance.setdefault("payer", identifier.value)
-                t.at(("patient", "insurance", "payer"), f"{at}.payor[{n}].identifier")
+                translation.at(("patient", "insurance", "payer"), f"{at}.payor[{n}].identifier")
     return insurance
 
 
-def _translate_consent(t: Translation, entries: _Entries, refs: _PatientRefs | None) -> None:
+def _translate_consent(
+    translation: Translation, entries: _Entries, refs: _PatientRefs | None
+) -> None:
     consents = [
         (index, consent)
         for index, consent in entries.of("Consent")
-        if _has_coding(consent.category, c.CS_CONSENT_CATEGORY, c.CONSENT_SCREENING)
+        if _has_coding(consent.category, codes.CS_CONSENT_CATEGORY, codes.CONSENT_SCREENING)
     ]
     if not consents:
-        t.problem(
+        translation.problem(
             "A Consent resource with category "
-            f"{c.CS_CONSENT_CATEGORY}|{c.CONSENT_SCREENING} is required: it states the "
+            f"{codes.CS_CONSENT_CATEGORY}|{codes.CONSENT_SCREENING} is required: it states the "
             "patient's consent to screening and the privacy notice version (policy.uri "
-            f"{c.PRIVACY_NOTICE_PREFIX}<version>).",
+            f"{codes.PRIVACY_NOTICE_PREFIX}<version>).",
             "Bundle.entry",
             path=("consent",),
             code="required",
@@ -421,36 +425,38 @@ def _translate_consent(t: Translation, entries: _Entries, refs: _PatientRefs | N
     index, consent = consents[0]
     at = f"Bundle.entry[{index}].resource"
     if refs is not None:
-        refs.check(t, consent.patient, f"{at}.patient")
+        refs.check(translation, consent.patient, f"{at}.patient")
     denied = consent.provision is not None and consent.provision.type == "deny"
     given = consent.status == "active" and not denied
-    t.at(("consent",), at)
-    t.at(("consent", "screening"), f"{at}.status" if not denied else f"{at}.provision.type")
+    translation.at(("consent",), at)
+    translation.at(
+        ("consent", "screening"), f"{at}.status" if not denied else f"{at}.provision.type"
+    )
     policies = list(consent.policy or [])
     version = None
     for n, policy in enumerate(policies):
-        if policy.uri and policy.uri.startswith(c.PRIVACY_NOTICE_PREFIX):
-            version = policy.uri.removeprefix(c.PRIVACY_NOTICE_PREFIX)
-            t.at(("consent", "privacy_notice_version"), f"{at}.policy[{n}].uri")
+        if policy.uri and policy.uri.startswith(codes.PRIVACY_NOTICE_PREFIX):
+            version = policy.uri.removeprefix(codes.PRIVACY_NOTICE_PREFIX)
+            translation.at(("consent", "privacy_notice_version"), f"{at}.policy[{n}].uri")
             break
     consent_data = {"screening": given}
     if version:
         consent_data["privacy_notice_version"] = version
     else:
-        t.problem(
+        translation.problem(
             "State the privacy notice version the patient was shown as a policy.uri "
-            f"{c.PRIVACY_NOTICE_PREFIX}<version>.",
+            f"{codes.PRIVACY_NOTICE_PREFIX}<version>.",
             f"{at}.policy",
             path=("consent", "privacy_notice_version"),
             code="required",
         )
-    t.data["consent"] = consent_data
+    translation.data["consent"] = consent_data
 
 
 def _instrument_for(canonical: str | None):
     url, _, version = (canonical or "").partition("|")
     for instrument in INSTRUMENTS.values():
-        if url == c.questionnaire_url(instrument.key):
+        if url == codes.questionnaire_url(instrument.key):
             return instrument, version
     return None, version
 
@@ -465,7 +471,7 @@ def _flat_items(items, at: str):
             yield from _flat_items(answer.item, f"{here}.answer[{n}]")
 
 
-def _answer_value(t: Translation, instrument, item, answer, where: str):
+def _answer_value(translation: Translation, instrument, item, answer, where: str):
     name, value = _first_value(
         answer,
         "valueBoolean",
@@ -490,7 +496,7 @@ def _answer_value(t: Translation, instrument, item, answer, where: str):
         try:
             return option_value_for_coding(known, value.system, value.code)
         except AnswerCodeError as exc:
-            t.problem(
+            translation.problem(
                 str(exc),
                 f"{where}.valueCoding",
                 path=("answers", instrument.key, item.linkId),
@@ -501,33 +507,37 @@ def _answer_value(t: Translation, instrument, item, answer, where: str):
     return _plain(value)
 
 
-def _translate_responses(t: Translation, entries: _Entries, refs: _PatientRefs | None) -> None:
+def _translate_responses(
+    translation: Translation, entries: _Entries, refs: _PatientRefs | None
+) -> None:
     answers: dict = {}
     for index, response in entries.of("QuestionnaireResponse"):
         at = f"Bundle.entry[{index}].resource"
         instrument, version = _instrument_for(response.questionnaire)
         if instrument is None:
-            t.problem(
+            translation.problem(
                 "Unknown Questionnaire: use one of this service's canonical URLs, "
-                f"{c.questionnaire_url('<instrument key>')} (see GET /api/v1/instruments/).",
+                f"{codes.questionnaire_url('<instrument key>')} (see GET /api/v1/instruments/).",
                 f"{at}.questionnaire",
             )
             continue
         if version and version != instrument.version:
-            t.problem(
+            translation.problem(
                 f"This service has version {instrument.version} of this Questionnaire.",
                 f"{at}.questionnaire",
             )
             continue
         if instrument.key in answers:
-            t.problem("A second response to the same Questionnaire.", at)
+            translation.problem("A second response to the same Questionnaire.", at)
             continue
         if response.status not in ACCEPTED_RESPONSE_STATUSES:
-            t.problem("Only completed QuestionnaireResponses are accepted.", f"{at}.status")
+            translation.problem(
+                "Only completed QuestionnaireResponses are accepted.", f"{at}.status"
+            )
             continue
         if refs is not None:
-            refs.check(t, response.subject, f"{at}.subject")
-        t.at(("answers", instrument.key), at)
+            refs.check(translation, response.subject, f"{at}.subject")
+        translation.at(("answers", instrument.key), at)
         values: dict = {}
         for item, where in _flat_items(response.item, at):
             link = item.linkId
@@ -535,29 +545,29 @@ def _translate_responses(t: Translation, entries: _Entries, refs: _PatientRefs |
             if not given:
                 continue
             path = ("answers", instrument.key, link)
-            if link in values or path in t.suppressed:
-                t.problem("This item is answered more than once.", where, path=path)
+            if link in values or path in translation.suppressed:
+                translation.problem("This item is answered more than once.", where, path=path)
                 continue
-            t.at(path, f"{at}.item.where(linkId='{link}')", where)
+            translation.at(path, f"{at}.item.where(linkId='{link}')", where)
             if len(given) > 1:
-                t.problem("One answer expected.", f"{where}.answer", path=path)
+                translation.problem("One answer expected.", f"{where}.answer", path=path)
                 continue
-            value = _answer_value(t, instrument, item, given[0], f"{where}.answer[0]")
+            value = _answer_value(translation, instrument, item, given[0], f"{where}.answer[0]")
             if value is not None:
                 values[link] = value
         for known in instrument.items:  # where a missing item would have been
-            t.locations.setdefault(
+            translation.locations.setdefault(
                 ("answers", instrument.key, known.key), (f"{at}.item.where(linkId='{known.key}')",)
             )
         answers[instrument.key] = values
     for key in INSTRUMENTS:
         if key not in answers:
-            t.at(
+            translation.at(
                 ("answers", key),
                 "Bundle.entry.resource.ofType(QuestionnaireResponse)"
-                f".where(questionnaire.startsWith('{c.questionnaire_url(key)}'))",
+                f".where(questionnaire.startsWith('{codes.questionnaire_url(key)}'))",
             )
-    t.data["answers"] = answers
+    translation.data["answers"] = answers
 
 
 def _weeks(value_ext):
@@ -572,7 +582,7 @@ def _weeks(value_ext):
     return _plain(value)
 
 
-def _translate_medications(t: Translation, entries: _Entries, refs) -> list:
+def _translate_medications(translation: Translation, entries: _Entries, refs) -> list:
     trials = []
     for index, statement in entries.of("MedicationStatement"):
         if statement.status in SKIPPED_STATUSES:
@@ -580,13 +590,15 @@ def _translate_medications(t: Translation, entries: _Entries, refs) -> list:
         at = f"Bundle.entry[{index}].resource"
         n = str(len(trials))
         path = ("treatment_history", "medication_trials", n)
-        t.at(path, at)
+        translation.at(path, at)
         if refs is not None:
-            refs.check(t, statement.subject, f"{at}.subject")
+            refs.check(translation, statement.subject, f"{at}.subject")
         trial: dict = {}
         concept = statement.medicationCodeableConcept
         if concept is not None:
-            ours = next((cd.code for cd in _codings(concept) if cd.system == c.CS_MEDICATION), None)
+            ours = next(
+                (cd.code for cd in _codings(concept) if cd.system == codes.CS_MEDICATION), None
+            )
             name = (
                 ours
                 or concept.text
@@ -597,10 +609,10 @@ def _translate_medications(t: Translation, entries: _Entries, refs) -> list:
             )
             if name:
                 trial["medication"] = name
-        t.at((*path, "medication"), f"{at}.medicationCodeableConcept")
+        translation.at((*path, "medication"), f"{at}.medicationCodeableConcept")
 
         dose_at = f"{at}.dosage[0].maxDosePerPeriod"
-        t.at((*path, "max_daily_dose_mg"), dose_at)
+        translation.at((*path, "max_daily_dose_mg"), dose_at)
         dosage = (statement.dosage or [None])[0]
         ratio = dosage.maxDosePerPeriod if dosage is not None else None
         if ratio is not None and ratio.numerator is not None:
@@ -609,7 +621,7 @@ def _translate_medications(t: Translation, entries: _Entries, refs) -> list:
                 (denominator.code, _plain(denominator.value)) in (("d", 1), ("h", 24))
             )
             if numerator.code not in (None, "mg") or not per_day:
-                t.problem(
+                translation.problem(
                     "Give the highest daily dose in mg per 1 d (UCUM mg / d).",
                     dose_at,
                     path=(*path, "max_daily_dose_mg"),
@@ -617,12 +629,12 @@ def _translate_medications(t: Translation, entries: _Entries, refs) -> list:
             elif numerator.value is not None:
                 trial["max_daily_dose_mg"] = _plain(numerator.value)
 
-        ext_at = f"{at}.extension('{c.EXT_MEDICATION_TRIAL}')"
-        details = _sub_extensions(_extension(statement, c.EXT_MEDICATION_TRIAL))
+        ext_at = f"{at}.extension('{codes.EXT_MEDICATION_TRIAL}')"
+        details = _sub_extensions(_extension(statement, codes.EXT_MEDICATION_TRIAL))
         weeks = _weeks(details.get("weeksAtMaxDose"))
-        t.at((*path, "weeks_at_max_dose"), f"{ext_at}.extension('weeksAtMaxDose')")
+        translation.at((*path, "weeks_at_max_dose"), f"{ext_at}.extension('weeksAtMaxDose')")
         if weeks == "unit":
-            t.problem(
+            translation.problem(
                 "Give weeksAtMaxDose in weeks (UCUM wk).",
                 f"{ext_at}.extension('weeksAtMaxDose')",
                 path=(*path, "weeks_at_max_dose"),
@@ -634,7 +646,7 @@ def _translate_medications(t: Translation, entries: _Entries, refs) -> list:
             ("outcome", "outcome", "valueCode"),
             ("current_episode", "currentEpisode", "valueBoolean"),
         ):
-            t.at((*path, key), f"{ext_at}.extension('{sub_url}')")
+            translation.at((*path, key), f"{ext_at}.extension('{sub_url}')")
             value = getattr(details.get(sub_url), value_name, None)
             if value is not None:
                 trial[key] = value
@@ -642,15 +654,15 @@ def _translate_medications(t: Translation, entries: _Entries, refs) -> list:
     return trials
 
 
-def _translate_procedures(t: Translation, entries: _Entries, refs) -> tuple[list, list]:
+def _translate_procedures(translation: Translation, entries: _Entries, refs) -> tuple[list, list]:
     lists = {"psychotherapy_trials": [], "neuromodulation": []}
     for index, procedure in entries.of("Procedure"):
         codings = _codings(procedure.code)
         kind = None
         for coding in codings:
-            if coding.system == c.CS_PSYCHOTHERAPY:
+            if coding.system == codes.CS_PSYCHOTHERAPY:
                 kind = "psychotherapy_trials"
-            elif coding.system == c.CS_NEUROMODULATION:
+            elif coding.system == codes.CS_NEUROMODULATION:
                 kind = "neuromodulation"
             if kind:
                 course_type = coding.code
@@ -659,13 +671,13 @@ def _translate_procedures(t: Translation, entries: _Entries, refs) -> tuple[list
             continue
         at = f"Bundle.entry[{index}].resource"
         path = ("treatment_history", kind, str(len(lists[kind])))
-        t.at(path, at)
-        t.at((*path, "type"), f"{at}.code")
+        translation.at(path, at)
+        translation.at((*path, "type"), f"{at}.code")
         if refs is not None:
-            refs.check(t, procedure.subject, f"{at}.subject")
+            refs.check(translation, procedure.subject, f"{at}.subject")
         course: dict = {"type": course_type}
-        ext_at = f"{at}.extension('{c.EXT_TREATMENT_COURSE}')"
-        details = _sub_extensions(_extension(procedure, c.EXT_TREATMENT_COURSE))
+        ext_at = f"{at}.extension('{codes.EXT_TREATMENT_COURSE}')"
+        details = _sub_extensions(_extension(procedure, codes.EXT_TREATMENT_COURSE))
         wanted = [("sessions", "sessions", "valueInteger"), ("outcome", "outcome", "valueCode")]
         if kind == "neuromodulation":
             wanted += [
@@ -673,7 +685,7 @@ def _translate_procedures(t: Translation, entries: _Entries, refs) -> tuple[list
                 ("current_episode", "currentEpisode", "valueBoolean"),
             ]
         for key, sub_url, value_name in wanted:
-            t.at((*path, key), f"{ext_at}.extension('{sub_url}')")
+            translation.at((*path, key), f"{ext_at}.extension('{sub_url}')")
             value = getattr(details.get(sub_url), value_name, None)
             if value is not None:
                 course[key] = value
@@ -681,44 +693,46 @@ def _translate_procedures(t: Translation, entries: _Entries, refs) -> tuple[list
     return lists["psychotherapy_trials"], lists["neuromodulation"]
 
 
-def _translate_history_facts(t: Translation, entries: _Entries, refs) -> dict:
+def _translate_history_facts(translation: Translation, entries: _Entries, refs) -> dict:
     facts: dict = {}
     for index, observation in entries.of("Observation"):
-        codes = {cd.code for cd in _codings(observation.code) if cd.system == c.CS_OBSERVATION}
+        observation_codes = {
+            cd.code for cd in _codings(observation.code) if cd.system == codes.CS_OBSERVATION
+        }
         at = f"Bundle.entry[{index}].resource"
-        if c.OBS_CURRENT_EPISODE_MONTHS[0] in codes:
+        if codes.OBS_CURRENT_EPISODE_MONTHS[0] in observation_codes:
             path = ("treatment_history", "current_episode_months")
-            t.at(path, f"{at}.valueQuantity")
+            translation.at(path, f"{at}.valueQuantity")
             q = observation.valueQuantity
             if q is None or q.code not in (None, "mo"):
-                t.problem(
+                translation.problem(
                     "Give the duration as valueQuantity in months (UCUM mo).",
                     f"{at}.value",
                     path=path,
                 )
             else:
                 facts["current_episode_months"] = _plain(q.value)
-        elif c.OBS_PSYCHOTIC_FEATURES[0] in codes:
-            t.at(("treatment_history", "psychotic_features"), f"{at}.valueBoolean")
+        elif codes.OBS_PSYCHOTIC_FEATURES[0] in observation_codes:
+            translation.at(("treatment_history", "psychotic_features"), f"{at}.valueBoolean")
             if observation.valueBoolean is not None:
                 facts["psychotic_features"] = observation.valueBoolean
         else:
             continue
         if refs is not None:
-            refs.check(t, observation.subject, f"{at}.subject")
+            refs.check(translation, observation.subject, f"{at}.subject")
     return facts
 
 
 def bundle_to_submission(body: object) -> Translation:
     """The JSON API body for a Bundle; raises FHIRImportError when it is not a valid Bundle."""
     entries = _Entries(_validated_bundle(body))
-    t = Translation()
-    refs = _translate_patient(t, entries)
-    _translate_consent(t, entries, refs)
-    _translate_responses(t, entries, refs)
-    history = _translate_history_facts(t, entries, refs)
-    trials = _translate_medications(t, entries, refs)
-    psychotherapy, neuromodulation = _translate_procedures(t, entries, refs)
+    translation = Translation()
+    refs = _translate_patient(translation, entries)
+    _translate_consent(translation, entries, refs)
+    _translate_responses(translation, entries, refs)
+    history = _translate_history_facts(translation, entries, refs)
+    trials = _translate_medications(translation, entries, refs)
+    psychotherapy, neuromodulation = _translate_procedures(translation, entries, refs)
     if trials:
         history["medication_trials"] = trials
     if psychotherapy:
@@ -726,21 +740,21 @@ def bundle_to_submission(body: object) -> Translation:
     if neuromodulation:
         history["neuromodulation"] = neuromodulation
     if history:
-        t.data["treatment_history"] = history
-    return t
+        translation.data["treatment_history"] = history
+    return translation
 
 
 # --- Serializer errors -> issues ----------------------------------------------------------------
 
 
-def serializer_issues(t: Translation, errors) -> list[Issue]:
+def serializer_issues(translation: Translation, errors) -> list[Issue]:
     issues = []
     for path, message in flatten_errors(errors):
-        path = tuple(p for p in path if p != "non_field_errors")
-        if any(path[: len(s)] == s for s in t.suppressed):
+        path = tuple(part for part in path if part != "non_field_errors")
+        if any(path[: len(s)] == s for s in translation.suppressed):
             continue
         code = "required" if message == "This field is required." else "invalid"
-        issues.append(Issue(message, t.expression_for(path), code))
+        issues.append(Issue(message, translation.expression_for(path), code))
     return issues
 
 
@@ -750,18 +764,20 @@ def serializer_issues(t: Translation, errors) -> list[Issue]:
 def fhir_intake_submit(*, body: object, submitted_by) -> SubmittedIntake:
     """Validate a Bundle as the JSON API would and store it with ``intake_submit``."""
     try:
-        t = bundle_to_submission(body)
+        translation = bundle_to_submission(body)
     except (AttributeError, TypeError, ValueError, KeyError, IndexError) as exc:
         # A Bundle shape the translation did not foresee is still the client's input: a 400.
         log.warning("fhir_import_unreadable", error=type(exc).__name__)
         raise FHIRImportError(
             [Issue("The Bundle could not be read as an intake.", ("Bundle",), "structure")]
         ) from None
-    serializer = IntakeSubmissionSerializer(data=t.data)
+    serializer = IntakeSubmissionSerializer(data=translation.data)
     valid = serializer.is_valid()
-    issues = t.issues + ([] if valid else serializer_issues(t, serializer.errors))
+    issues = translation.issues + (
+        [] if valid else serializer_issues(translation, serializer.errors)
+    )
     if issues:
-        raise FHIRImportError(issues, submission=t.data)
+        raise FHIRImportError(issues, submission=translation.data)
     with transaction.atomic():
         return intake_submit(
             data=serializer.validated_data, source="api", submitted_by=submitted_by

@@ -1,9 +1,10 @@
 """``{% load staff_labels %}``: ``{{ code|label:"payer" }}`` and ``{{ codes|labels:"language" }}``
-(the words of ops.labels; a list comes back joined with commas)."""
+(the words of ops.labels; a list comes back joined with commas), ``{{ case.pk|short_id }}``."""
 
 from django import template
 
 from ops import labels as tables
+from ops.text import short_id as _short_id
 
 register = template.Library()
 
@@ -16,3 +17,8 @@ def label(code, kind):
 @register.filter
 def labels(codes, kind):
     return ", ".join(tables.labels(kind, codes))
+
+
+@register.filter
+def short_id(pk):
+    return _short_id(pk)

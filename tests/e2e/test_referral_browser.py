@@ -14,6 +14,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from ops.text import short_id
 from referrals.models import Referral, ReferralEvent
 from tests.e2e.staff import log_in, submit_and_wait
 from tests.referrals.conftest import case_of, make_provider, submit
@@ -58,7 +59,7 @@ def test_a_clinician_clicks_every_referral_move(staff_page, live_server, referra
     assert page.get_by_test_id("referral-patient").inner_text() == "Grace Hopper"
     assert page.get_by_role("button", name="Save").count() == 0
     crumbs = page.locator(".breadcrumbs").inner_text()
-    assert "Review queue" in crumbs and f"Case {str(case.pk)[:8]}" in crumbs
+    assert "Review queue" in crumbs and f"Case {short_id(case.pk)}" in crumbs
     assert move_buttons_post_to_the_move_url(page)
     status = page.get_by_test_id("referral-status")
     assert status.inner_text() == "Draft"

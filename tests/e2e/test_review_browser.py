@@ -13,6 +13,7 @@ import pytest
 from django.utils import timezone
 
 from intake.models import Intake
+from ops.text import short_id
 from screening import review
 from screening.models import Case, CaseNote, CaseStatus
 from tests.factories import intake_payload
@@ -132,7 +133,7 @@ def test_clinician_acknowledges_notes_reviews_and_refers_the_top_urgent_case(
     page.locator("#changelist-filter").get_by_role("link", name="urgent", exact=True).click()
     page.wait_for_url("**level=urgent**")
     assert rows.count() == 2
-    top_ref = str(queue["top"].pk)[:8]
+    top_ref = short_id(queue["top"].pk)
     assert rows.first.locator("th.field-case_ref").inner_text().startswith(top_ref)
     assert "Ada Rivera" in rows.first.inner_text()
     assert "not acknowledged" in rows.first.inner_text()

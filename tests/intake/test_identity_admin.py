@@ -16,6 +16,7 @@ from intake.models import (
 )
 from ops import roles
 from ops.audit import entries_for
+from ops.text import short_id
 from screening.models import Case
 from tests.conftest import _token_client, login
 from tests.factories import intake_payload
@@ -57,7 +58,7 @@ class TestPossibleMatchPage:
     def test_a_coordinator_sees_only_that_one_exists(self, client, mallory, matched):
         _, _, match = matched
         listing = login(client, mallory).get(reverse("admin:intake_possiblematch_changelist"))
-        assert listing.status_code == 200 and str(match.pk)[:8] in listing.content.decode()
+        assert listing.status_code == 200 and short_id(match.pk) in listing.content.decode()
         page = client.get(match_url(match)).content.decode()
         assert "may be about a patient already known" in page
         for value in ("Ada", "Rivera", "MRN-00042", "10027", "side-by-side", "Confirm"):
@@ -142,7 +143,7 @@ class TestCoordinators:
         assert web.organisation == clinic
         listing = login(client, mallory).get(reverse("admin:intake_intake_changelist"))
         text = listing.content.decode()
-        assert str(theirs.pk)[:8] in text and str(web.pk)[:8] in text
+        assert short_id(theirs.pk) in text and short_id(web.pk) in text
         assert "walk.in@example.org" in text  # contact details yes
         detail = client.get(reverse("admin:intake_intake_change", args=[web.pk]))
         assert detail.status_code == 200

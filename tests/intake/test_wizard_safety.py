@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from intake.models import Intake, IntakeDraft
 from ops.audit import ACCESS, entries_for
+from ops.text import short_id
 from screening import review
 from screening.models import Case, CaseStatus, Flag, SafetyEvent
 from screening.selectors import case_history
@@ -265,11 +266,11 @@ class TestTheClinicianSeesTheUnfinishedIntake:
 
         queue = staff.get("/admin/screening/case/").content.decode()
         assert "unfinished intake" in queue
-        assert str(case.pk)[:8] in queue
+        assert short_id(case.pk) in queue
         assert "Ada" not in queue  # names only on the audited case page
         assert "not acknowledged" in queue
         assert (
-            str(case.pk)[:8]
+            short_id(case.pk)
             in staff.get("/admin/screening/case/?flag=suicide_risk").content.decode()
         )
 

@@ -9,6 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from ops.text import short_id
 from screening import review
 from screening.admin import CaseAdmin
 from screening.models import Case
@@ -34,7 +35,7 @@ def case_ids(response) -> list[str]:
 
 
 def short(case) -> str:
-    return str(case.pk)[:8]
+    return short_id(case.pk)
 
 
 @pytest.fixture

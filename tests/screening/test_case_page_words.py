@@ -6,6 +6,7 @@ import copy
 import pytest
 from django.urls import reverse
 
+from ops.text import short_id
 from screening.models import Case
 from screening.selectors import safety_words
 from tests.conftest import login
@@ -76,7 +77,7 @@ class TestCasePageWords:
 class TestShortId:
     def test_a_unique_short_id_opens_the_case(self, clinician):
         case = new_case()
-        response = clinician.get(f"{QUEUE}{str(case.pk)[:8]}/change/")
+        response = clinician.get(f"{QUEUE}{short_id(case.pk)}/change/")
         assert response.status_code == 302
         assert response["Location"] == page_url(case)
         assert clinician.get(response["Location"]).status_code == 200
@@ -91,18 +92,18 @@ class TestShortId:
     def test_an_ambiguous_short_id_shows_the_matching_cases(self, clinician):
         first, second = new_case(), new_case()
         # Give the second case an id sharing the first's 8 characters (the only way to collide).
-        twin = str(first.pk)[:8] + str(second.pk)[8:]
+        twin = short_id(first.pk) + str(second.pk)[8:]
         Case.objects.filter(pk=second.pk).update(id=twin)
-        response = clinician.get(f"{QUEUE}{str(first.pk)[:8]}/change/", follow=True)
-        assert response.redirect_chain[0][0] == f"{QUEUE}?status=all&q={str(first.pk)[:8]}"
-        assert f"More than one case starts with {str(first.pk)[:8]}: choose one." in [
+        response = clinician.get(f"{QUEUE}{short_id(first.pk)}/change/", follow=True)
+        assert response.redirect_chain[0][0] == f"{QUEUE}?status=all&q={short_id(first.pk)}"
+        assert f"More than one case starts with {short_id(first.pk)}: choose one." in [
             str(m) for m in response.context["messages"]
         ]
-        assert response.content.decode().count(f"<code>{str(first.pk)[:8]}</code>") == 2
+        assert response.content.decode().count(f"<code>{short_id(first.pk)}</code>") == 2
 
     def test_a_short_id_is_not_opened_for_someone_without_the_role(self, client, cora):
         case = new_case()
         login(client, cora)
-        response = client.get(f"{QUEUE}{str(case.pk)[:8]}/change/")
+        response = client.get(f"{QUEUE}{short_id(case.pk)}/change/")
         assert response.status_code == 403
         assert str(case.pk) not in response.content.decode()
