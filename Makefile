@@ -34,7 +34,7 @@ test: $(STAMP)
 test-fast: $(STAMP)
 	$(PY) -m pytest -m "not pipeline and not e2e and not smoke" -q
 
-# Benchmarks (README "Performance"): starts and stops its own PostgreSQL, Redis, gunicorn and
+# Benchmarks (docs/performance.md): starts and stops its own PostgreSQL, Redis, gunicorn and
 # Celery worker on loopback; writes bench/results/latest.json (quick: latest-quick.json).
 bench: $(STAMP)
 	$(PY) -m bench

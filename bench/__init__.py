@@ -1,4 +1,4 @@
-"""Benchmarks: ``make bench`` (``python -m bench``); not tests, never served. README "Performance".
+"""Benchmarks: ``make bench`` (``python -m bench``); not tests, never served. docs/performance.md.
 
 The driver (``bench.__main__``, ``bench.run``) starts a private stack on loopback with
 ``devstack``, drives it over HTTP with ``bench.loadgen`` and reads the database afterwards.

@@ -1,6 +1,6 @@
 """``python -m bench.report [FILE]``: the figures of a results file as a Markdown table.
 
-README "Performance" pastes its output, so the table can be refreshed after ``make bench``.
+docs/performance.md pastes its output, so the table can be refreshed after ``make bench``.
 """
 
 import json

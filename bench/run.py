@@ -1,7 +1,7 @@
 """The benchmark driver: ``make bench`` / ``BENCH_QUICK=1 make bench`` (``python -m bench``).
 
 Starts a private stack on loopback (devstack: PostgreSQL 15 with fsync on, redis-server,
-gunicorn, Celery worker), measures the five things of README "Performance", prints a table
+gunicorn, Celery worker), measures the five things of docs/performance.md, prints a table
 and writes ``bench/results/latest.json`` (quick mode: ``latest-quick.json``), plus a
 timestamped copy that git ignores. Everything it started is stopped on exit, failure,
 Ctrl-C or SIGTERM. No Django import here: the service is driven from outside.

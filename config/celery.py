@@ -37,7 +37,7 @@ def _recycle_database_connections(task=None, **kwargs):
     Celery's Django fix-up closes every connection before and after every task unless
     ``CELERY_DB_REUSE_MAX`` is set (settings: it is, so the fix-up only recycles now and then):
     a new PostgreSQL backend for every screening, with cold caches. A 1,500-intake drain went
-    from 44 to 119 screenings/s with this (README "Performance")."""
+    from 44 to 119 screenings/s with this (docs/performance.md)."""
     if getattr(getattr(task, "request", None), "is_eager", False):
         return  # in-process (embedded mode): the web request owns the connection
     from django.db import close_old_connections

@@ -25,7 +25,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 VENV_BIN = Path(sys.executable).parent
-#: The Procfile's ``nice -n 10`` for the Celery worker (README "Performance"): under load the
+#: The Procfile's ``nice -n 10`` for the Celery worker (docs/performance.md): under load the
 #: web processes, which people and partner systems wait on, get the CPU first.
 WORKER_NICE = 10
 

@@ -1,23 +1,11 @@
 """The safety net: a risk answer is acted on when it is given, not only at a complete submit.
 
-Two edges of intake give risk answers outside a valid submission:
-
-* the web wizard, when the step holding PHQ-9 item 9 (and the C-SSRS screen it brings in) is
-  posted: the draft's safety event is recorded in that request (intake.wizard);
-* ``POST /api/v1/intakes/`` (and the FHIR import), when a submission is rejected with a 400 but
-  its ``answers.phq9`` and/or ``answers.cssrs_screen`` blocks are valid on their own and show
-  risk: the 400 body carries a ``safety`` object and an urgent case is opened.
-
-:func:`risk_answers` picks those blocks out of an unvalidated ``answers`` object, each only if
-it is valid by itself (the API's own per-instrument validation); the decision is then the
-same pure rule as at submission (``clinical.rules.safety.assess_safety``), made by the
-screening app through ``intake.extensions.safety_recorder()``.
-
-A corrected retry of a rejected submission joins the rejected submission's case when it comes
-from the same caller about the same patient: :func:`patient_match_key` is a keyed digest of
-the caller, the patient's external id (else email) and birth date, as sent (the contract's
-"strong key": same partner, same external id and birth date). Without those, only an exact
-repeat of the body (:func:`body_match_key`) finds the event again.
+The wizard's risk step (intake.wizard) and a rejected API or FHIR submission give risk answers
+outside a valid submission. :func:`risk_answers` picks out the ``phq9`` and ``cssrs_screen``
+blocks that are valid on their own; the screening app decides on them with the submission's own
+rule (``clinical.rules.safety.assess_safety``) through ``intake.extensions.safety_recorder()``.
+:func:`patient_match_key` (caller, external id or email, birth date: the contract's strong key)
+and :func:`body_match_key` let a corrected retry join the rejected submission's case.
 """
 
 from __future__ import annotations

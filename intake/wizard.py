@@ -1,28 +1,11 @@
 """The patient web intake: a django-formtools wizard whose state lives in an ``IntakeDraft``.
 
-formtools keeps a wizard's state in its storage backend; :class:`DraftStorage` keeps it in the
-patient's draft (encrypted at rest) and only the draft's id in the session, so answers never
-reach the session table and a resume link can restore the wizard in any browser.
-
-Flow of a POST (``IntakeWizard.post``):
-
-* "Back" and "Save and continue later" keep the current step's answers when they are valid;
-* "Add another …" / "Remove …" (treatment history) re-render the step with a row more or less,
-  answers kept, nothing validated;
-* "Skip this step" (stressful experiences) stores the step as blank;
-* otherwise formtools validates the step, stores it and redirects to the next one. After the
-  last step every step is validated again, the API body is assembled and validated with
-  ``IntakeSubmissionSerializer`` and the intake is stored by ``intake_submit`` in the same
-  transaction that marks the draft submitted. A serializer error is shown on the step and
-  field it belongs to.
-
-Safety (intake.safety_net): whenever the step holding PHQ-9 item 9 and the C-SSRS screen
-(:data:`SAFETY_STEP`) is posted — "Continue", "Back", "Save and continue later", or a post the
-step sends back — its risk answers that are valid on their own are decided at once, in that
-request, by the same rule as a submission: an urgent case for the draft, on-call notified after
-commit. When the post leads on and this browser has not yet seen the crisis page for that
-risk level, the patient is interrupted (``intake:safety_check``: 911 first for high risk, then
-988) and continues from there to where they were going.
+:class:`DraftStorage` keeps formtools' state in the patient's draft (encrypted at rest) and only
+the draft's id in the session, so answers never reach the session table and a resume link can
+restore the wizard in any browser. After the last step the API body is assembled, validated
+with ``IntakeSubmissionSerializer`` and stored by ``intake_submit`` in the transaction that
+marks the draft submitted. Risk answers on :data:`SAFETY_STEP` are decided when that step is
+posted (intake.safety_net), and the patient is interrupted with the crisis page when needed.
 """
 
 from __future__ import annotations

@@ -1,26 +1,10 @@
 """One intake as a FHIR R4B ``collection`` Bundle, built and validated with fhir.resources.
 
-What the bundle holds (the README's "FHIR" section shows a trimmed example):
-
-* ``Patient`` — identifier (the partner's ``external_id``), name, birth date, telecom, address
-  (state, ZIP), languages; sex at birth in our extension (and US Core birth sex where it maps).
-  ``gender`` (administrative gender) is not collected, so it is left out.
-* ``Consent`` — the screening consent and the privacy notice version it was given under.
-* ``Coverage`` — the payer (and one for self-pay), so a re-import keeps the patient's insurance.
-* ``QuestionnaireResponse`` — one per instrument answered, pointing at our Questionnaire.
-* ``Observation`` — one per score (LOINC total code where §4.13 gives one, else a local code;
-  interpretation = the severity band and/or positive/negative); the Thase–Rush stage and the
-  Maudsley score; the current episode's duration and psychotic features.
-* ``MedicationStatement`` — each medication trial; ``Procedure`` — psychotherapy and
-  neuromodulation courses.
-* ``Flag`` + ``DetectedIssue`` — one pair per screening flag: the Flag links its DetectedIssue
-  (``flag-detail``), which carries the summary, the evidence lines and the resources implicated.
-* ``ServiceRequest`` — each referral of the intake.
-
-Only what exists is exported: an intake whose screening is pending has no score, stage or
-flag resources beyond the ``suicide_risk`` flag written at submission. Resource ids are
-``uuid5(intake id, name)`` (the patient keeps its own id), so exporting twice gives the same
-ids; entries are addressed by ``urn:uuid:`` full URLs.
+The resources it holds are listed for partners in the README's "FHIR" section ("Export"). Only
+what exists is exported (a pending screening has no score, stage or flag resources beyond the
+``suicide_risk`` flag written at submission). Resource ids are ``uuid5(intake id, name)`` (the
+patient keeps its own id), so exporting twice gives the same ids; entries are addressed by
+``urn:uuid:`` full URLs.
 """
 
 from __future__ import annotations

@@ -2,41 +2,11 @@
 
 ``fhir_intake_submit`` validates the Bundle with fhir.resources, translates it into the body of
 ``POST /api/v1/intakes/`` (remembering where in the Bundle each field came from), runs
-``IntakeSubmissionSerializer`` on that body and hands the validated data to ``intake_submit``
-— the same serializer, the same service, the same safety decision and on-commit screening.
-Every problem is an :class:`Issue` with a FHIRPath ``expression`` into the Bundle; the API
-returns them as an OperationOutcome (never a 500).
-
-The mapping (the README's "FHIR" section documents it for partners):
-
-* ``Patient`` (exactly one) -> ``patient``: identifier -> ``external_id`` (the one in our
-  ``ID_EXTERNAL`` system, else the one typed MR, else the first); name (official, else the
-  first) -> ``given_name`` (given names joined) / ``family_name``; ``birthDate``; sex at birth
-  from our extension, else US Core birth sex (F/M/UNK), else ``gender`` (male, female; other
-  and unknown -> unknown); telecom email/phone; address (home, else the first) ``state`` and
-  ``postalCode``; ``communication`` languages, preferred first.
-* ``Coverage`` (optional) -> ``patient.insurance``: a payor identifier in our ``ID_PAYER``
-  system is the payer slug; a ``coverage-selfpay|pay`` type means self-pay.
-* ``Consent`` with category ``CS_CONSENT_CATEGORY|screening`` (required) -> ``consent``:
-  ``status`` active (and a provision that is not ``deny``) is consent to screening; the privacy
-  notice version is the tail of a ``policy.uri`` under ``PRIVACY_NOTICE_PREFIX``.
-* ``QuestionnaireResponse`` (one per instrument, status completed or amended) for one of our
-  Questionnaires (``questionnaire`` = our canonical URL, optionally ``|version``) ->
-  ``answers[instrument]``: ``linkId`` = item key; ``valueBoolean``, ``valueInteger``, or a
-  ``valueCoding`` with the option's LOINC answer code or our ``CS_ANSWER`` code.
-* ``MedicationStatement`` (optional; bundle order) -> ``treatment_history.medication_trials``:
-  the medication from our ``CS_MEDICATION`` code, else the coding's display or the text
-  (resolved like the JSON API's names); ``dosage[0].maxDosePerPeriod`` (mg per 1 d) ->
-  ``max_daily_dose_mg``; the ``medication-trial`` extension -> ``weeks_at_max_dose`` (wk),
-  ``adherence``, ``outcome``, ``current_episode``. ``not-taken`` and ``entered-in-error``
-  statements are skipped.
-* ``Procedure`` coded in ``CS_PSYCHOTHERAPY`` / ``CS_NEUROMODULATION`` (optional) ->
-  ``psychotherapy_trials`` / ``neuromodulation``, details from the ``treatment-course``
-  extension; other procedures are ignored.
-* ``Observation`` coded ``CS_OBSERVATION|current-episode-months`` (valueQuantity, mo) and
-  ``|psychotic-features`` (valueBoolean) -> the treatment-history scalars. Every other
-  Observation (scores, stages) is ignored: the service scores the answers itself.
-* Any other resource type is ignored. Care preferences are not carried: use the JSON API.
+``IntakeSubmissionSerializer`` on it and hands the validated data to ``intake_submit``: the
+same serializer, service, safety decision and on-commit screening. Every problem is an
+:class:`Issue` with a FHIRPath ``expression`` into the Bundle, returned as an OperationOutcome
+(never a 500). The mapping, resource by resource, is documented for partners in the README's
+"FHIR" section ("Import"); each ``_translate_*`` function below handles one resource type.
 """
 
 from __future__ import annotations

@@ -1,28 +1,10 @@
 """Each instrument of ``clinical.questionnaires`` as a FHIR R4B Questionnaire, and the answer
 vocabulary shared by the export (QuestionnaireResponse) and the import.
 
-The instrument data is the single source: item keys become ``linkId``s, LOINC item codes become
-``item.code``, options become ``answerOption``s and ``show_if`` becomes ``enableWhen``.
-
-Answers
--------
-* ``choice`` items are FHIR ``choice`` items answered with a Coding: the option's LOINC answer
-  code (``LA…``) where clinical.md §4 verified one, otherwise our published integer code in
-  ``CS_ANSWER`` (``"0"``, ``"1"``, …). Every option Coding carries the ``ordinalValue``
-  extension with that integer, so a reader gets the score without our code system.
-* ``yes_no`` items are ``boolean`` items answered with ``valueBoolean``.
-* ``count`` items are ``integer`` items (``minValue``/``maxValue`` extensions) answered with
-  ``valueInteger``.
-
-Skip logic
-----------
-An item condition (``{"item": "q2", "equals": true}``) is an ``enableWhen`` on the controlling
-item. The patient condition of PHQ-15 ``q4`` (not asked when sex at birth is male) has no
-item to point at, so it is an SDC ``enableWhenExpression`` (FHIRPath over ``%patient``, reading
-our sex-at-birth extension); a patient whose sex at birth is unknown is asked, as in the API.
-
-Stems and section lead-ins (``preamble``) are ``display`` items placed before the first item
-they introduce; hints are ``display`` children shown as a fly-over. Neither is answered.
+The instrument data is the single source: item keys become ``linkId``s, LOINC item codes
+``item.code``, options ``answerOption``s (each Coding with its ``ordinalValue``) and ``show_if``
+``enableWhen`` (PHQ-15 ``q4``'s sex-at-birth condition: an SDC ``enableWhenExpression``). The
+README's "FHIR" section ("Questionnaire") documents the answers and skip logic for partners.
 """
 
 from __future__ import annotations

@@ -1,29 +1,12 @@
 """Authentication backend: Django's ``ModelBackend`` reading a user's permissions in one query,
 and keeping them in the shared cache between requests.
 
-``ModelBackend`` loads a user's own permissions and their groups' permissions with two
-queries on the first permission check of every request (every API call and admin page checks
-one). Roles are groups here (ops.roles), so both sets are read together: one query, the same
-permissions, the same per-request cache (``_perm_cache``, ``_user_perm_cache`` and
-``_group_perm_cache`` are filled as ``ModelBackend`` fills them).
-
-That query and its ORM work cost about 3 ms of every API request (1.9 ms of Python, the rest
-PostgreSQL's join; profiled for README "Performance"), so with a shared cache (Redis:
-``PERMISSIONS_CACHE_SECONDS`` > 0, on when ``REDIS_URL`` is set) the two sets are kept there,
-read with one round trip. Correctness does not rest on the time-out:
-
-- every entry carries the *generation* it was read under, and any change to who holds which
-  permission (a user's groups or own permissions, a group's permissions, a group or permission
-  deleted, a user made or unmade superuser) replaces the generation after its transaction
-  commits, so every entry read before it is ignored from then on;
-- the generation is a random token, not a counter, so a generation lost from the cache (Redis
-  restarted, or evicted) never lines up with an old entry again;
-- the cache unreachable means no entry: the permissions are read from the database.
-
-The one stale window left is a change made while Redis is unreachable (its new generation
-cannot be written) to a Redis that comes back with its data: entries then live to their
-time-out (``PERMISSIONS_CACHE_SECONDS``, 60 s by default). Changes made outside Django's ORM
-(raw SQL) are also seen only after the time-out.
+Roles are groups (ops.roles), so a user's own and group permissions are read together and fill
+the same per-request caches ``ModelBackend`` fills. With a shared cache
+(``PERMISSIONS_CACHE_SECONDS`` > 0, on when ``REDIS_URL`` is set) every entry carries the random
+*generation* it was read under; any change to who holds which permission replaces the generation
+after its transaction commits, and an unreachable cache means a database read. Stale until the
+time-out: a change made while Redis is unreachable, and changes made with raw SQL.
 """
 
 import uuid

@@ -134,7 +134,7 @@ class MatchListing(models.Model):
 
     Why a copy: a state's candidates in the normalized tables are scattered over the provider
     heap and reached through two joins, so ranking the widest request at 1,000,000 providers
-    read ~180,000 rows at random (EXPLAIN ANALYZE in README "Performance"). Here they are one
+    read ~180,000 rows at random (EXPLAIN ANALYZE in docs/performance.md). Here they are one
     range of one covering index, read in order without touching the table, and specialties
     and treatments are bit masks (``referrals.listings.mask``) rather than JSON. The pure code
     re-checks every match shown against the provider's own rows (``referrals.selectors``).

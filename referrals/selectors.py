@@ -1,19 +1,10 @@
 """Reads of the referrals app: the matching prefilter, the directory, referrals, outcomes and
 support resources.
 
-Matching is split where the work is cheapest. For a bounded list (the API's ``limit``) the
-database filters and ranks ``MatchListing`` rows (one per accepting provider and licensed
-state, kept in step by ``referrals.listings``): the state is one range of a covering index,
-the other hard constraints (unexpired licence, fresh availability, payer or self-pay,
-modality, the bounding box around the patient for in-person care) are checked in the index
-itself, and the ranking uses the pure code's own arithmetic (``top_candidates``); then
-``referrals.matching`` re-checks the best rows against each provider's own rows and words
-them; see "Top matches ranked in SQL" below. A provider's place among all (the rank a
-referral records) is one COUNT of the listings that sort ahead of it (``places_ahead``).
-Unbounded (``limit=None``), and whenever the re-check disagrees, every candidate is read
-from the normalized tables as a pure ``ProviderListing`` with only the facts the request
-needs, and ranked in Python. Measured at 100,000 and 1,000,000 providers on PostgreSQL:
-README "Performance".
+Bounded matching (the API's ``limit``) filters and ranks ``MatchListing`` rows in SQL
+(``top_candidates``, "Top matches ranked in SQL" below) and has ``referrals.matching`` re-check
+and word the best; unbounded, or when the re-check disagrees, every candidate is read from the
+normalised tables and ranked in Python. Figures: docs/performance.md.
 """
 
 import math

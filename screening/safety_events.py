@@ -1,21 +1,11 @@
-"""Safety events: risk answers acted on before a complete intake exists (issue 16).
+"""Safety events: risk answers acted on before a complete intake exists.
 
-* :func:`record_draft_safety` — the wizard's step holding PHQ-9 item 9 (and the C-SSRS screen)
-  was posted with risk: one event per draft, an urgent case, on-call notified after commit.
-* :func:`record_rejected_submission` — an API/FHIR submission was rejected (400) but its risk
-  blocks were valid and show risk: an event holding the body (encrypted, 30 days) and an
-  urgent case; an automatic retry of the same body, or another rejected body about the same
-  patient from the same caller, finds the same event (no second case, no second page).
-* :func:`join_safety_event` — inside a submission's transaction (the ``intake_submitted``
-  receiver): the submitted draft's event, or a rejected submission's with the same
-  ``patient_key`` (intake.safety_net), gives its open case to the new intake, so the
-  submission's own urgent decision finds that case instead of opening and paging a second.
-* :func:`purge_rejected_bodies` — the daily job dropping rejected bodies (and their match
-  keys) after :data:`REJECTED_BODY_RETENTION`.
-
-The decision is the submission's own pure rule (``clinical.rules.safety.assess_safety``). A
-later answer showing less risk never lowers or closes anything: a clinician closes a case, with
-a reason. Nothing about the patient goes into a log line or a task argument (ids only).
+A wizard draft's risk step and a rejected API/FHIR submission with valid risk blocks each record
+one event and an urgent case (on-call notified after commit); a retry, a later rejected body
+about the same patient, or the intake finally submitted finds the same event and case instead
+of opening a second. The decision is the submission's own pure rule
+(``clinical.rules.safety.assess_safety``); a later answer showing less risk never lowers or
+closes anything. Ids only in logs and task arguments.
 """
 
 import json
