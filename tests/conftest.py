@@ -9,13 +9,20 @@
   ``deactivated_api`` holds the token of a user who has since been deactivated.
 """
 
+import copy
+
 import pytest
 from django.contrib.auth.models import Group
+from django.test import TestCase
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from intake.models import Intake
+from intake.serializers import IntakeSubmissionSerializer
+from intake.services import intake_submit
 from ops import roles
 from tests.admin_html import no_nested_forms_in_admin_pages  # noqa: F401 (autouse)
+from tests.factories import intake_payload
 
 
 @pytest.fixture(autouse=True)
@@ -111,3 +118,19 @@ def persona_api(request):
 def login(client, user):
     client.force_login(user)
     return client
+
+
+def submit(payload=None, *, by=None, screen=True, **patient) -> Intake:
+    """Submit an API body through the real serializer and service, as ``by`` (None: anonymous
+    API caller); ``patient`` fields override the payload's. With ``screen`` the on-commit work
+    (screening, eager Celery) runs; without it nothing is captured (threads, transaction tests).
+    """
+    payload = copy.deepcopy(payload or intake_payload())
+    payload["patient"].update(patient)
+    serializer = IntakeSubmissionSerializer(data=payload)
+    serializer.is_valid(raise_exception=True)
+    if not screen:
+        return intake_submit(data=serializer.validated_data, source="api", submitted_by=by).intake
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        submitted = intake_submit(data=serializer.validated_data, source="api", submitted_by=by)
+    return submitted.intake

@@ -17,8 +17,8 @@ from django.utils import timezone
 from referrals import services
 from referrals.models import Referral, SupportResource
 from tests.admin_html import nested_forms
-from tests.conftest import login
-from tests.referrals.conftest import case_of, make_provider, submit
+from tests.conftest import login, submit
+from tests.referrals.conftest import case_of, make_provider
 
 pytestmark = pytest.mark.django_db
 

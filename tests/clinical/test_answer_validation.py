@@ -11,6 +11,7 @@ from clinical.answer_validation import (
     validate_instrument_answers,
 )
 from clinical.questionnaires import INSTRUMENT_KEYS, get_instrument, visible_items
+from tests.clinical.conftest import answer_value
 
 SEXES_AT_BIRTH = ["female", "male", "intersex", "unknown", None]
 
@@ -293,12 +294,6 @@ def minimal_valid_answers(key, sex_at_birth="female"):
             continue
         answers[item.key] = item.min_value if item.kind == "count" else item.options[0].value
     return answers
-
-
-def answer_value(item):
-    if item.kind == "count":
-        return st.integers(min_value=item.min_value, max_value=item.max_value)
-    return st.sampled_from(item.option_values)
 
 
 @st.composite

@@ -15,8 +15,9 @@ from django.test import TestCase
 from intake.models import Intake, MatchStatus, Patient, PatientRevision, PossibleMatch
 from ops import roles
 from screening.models import Case
+from tests.conftest import submit
 from tests.factories import urgent_payload
-from tests.intake.test_identity import _submit, minimal
+from tests.intake.conftest import minimal
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -29,13 +30,13 @@ def matches(transactional_db, cora, django_user_model):
     mallory.groups.add(Group.objects.get(name=roles.INTAKE_COORDINATOR))
     urgent = {"phq9": {f"q{i}": 1 for i in range(1, 10)}}
     with TestCase.captureOnCommitCallbacks(execute=True):
-        ada = _submit(urgent_payload(item9=1), cora)
+        ada = submit(urgent_payload(item9=1), by=cora, screen=False)
         again = minimal(phone="+1 212 555 0101")
         again["answers"] = urgent
-        same = _submit(again, mallory)
+        same = submit(again, by=mallory, screen=False)
         other = minimal(given_name="Ana", family_name="Rivas", phone="+1 212 555 0777")
         other["answers"] = urgent
-        other = _submit(other, mallory)
+        other = submit(other, by=mallory, screen=False)
     return {
         "ada": ada,
         "same": same,

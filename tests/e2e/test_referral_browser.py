@@ -16,8 +16,9 @@ from django.utils import timezone
 
 from ops.text import short_id
 from referrals.models import Referral, ReferralEvent
+from tests.conftest import submit
 from tests.e2e.staff import log_in, submit_and_wait
-from tests.referrals.conftest import case_of, make_provider, submit
+from tests.referrals.conftest import case_of, make_provider
 
 pytestmark = pytest.mark.e2e
 

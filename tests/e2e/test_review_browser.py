@@ -17,7 +17,7 @@ from ops.text import short_id
 from screening import review
 from screening.models import Case, CaseNote, CaseStatus
 from tests.factories import intake_payload
-from tests.screening.test_review_services import moderate_case, new_case, urgent_case
+from tests.screening.conftest import moderate_case, new_case, urgent_case
 
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # Playwright's sync API runs an event loop
 

@@ -14,7 +14,7 @@ from screening import review
 from screening.models import Case, CaseStatus
 from tests.e2e.staff import log_in, submit_and_wait
 from tests.referrals.conftest import make_provider
-from tests.screening.test_review_services import moderate_case
+from tests.screening.conftest import moderate_case
 
 pytestmark = pytest.mark.e2e
 

@@ -12,8 +12,9 @@ from schemathesis.checks import negative_data_rejection, positive_data_acceptanc
 from config.wsgi import application
 from intake.models import Intake
 from referrals.services import referral_create
+from tests.conftest import submit
 from tests.factories import intake_payload
-from tests.referrals.conftest import make_provider, submit
+from tests.referrals.conftest import make_provider
 
 FHIR_JSON = "application/fhir+json"
 

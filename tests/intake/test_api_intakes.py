@@ -10,12 +10,9 @@ from django.db import connection
 from intake.models import Intake, MedicationTrial, Patient, PossibleMatch
 from tests.ciphertext import outside_ciphertext
 from tests.factories import intake_payload, urgent_payload, with_patient
+from tests.intake.conftest import post
 
 URL = "/api/v1/intakes/"
-
-
-def post(client, payload, **headers):
-    return client.post(URL, data=json.dumps(payload), content_type="application/json", **headers)
 
 
 def years_ago(years, days=0):

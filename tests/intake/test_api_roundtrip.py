@@ -7,7 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from clinical.questionnaires import INSTRUMENT_KEYS, get_instrument, visible_items
-from tests.clinical.test_answer_validation import answer_value
+from tests.clinical.conftest import answer_value
 from tests.factories import intake_payload
 
 SEXES = ("female", "male", "intersex", "unknown")

@@ -16,12 +16,7 @@ from intake import drafts
 from intake.models import Intake, IntakeDraft
 from intake.tasks import purge_expired_drafts
 from tests.ciphertext import outside_ciphertext
-from tests.intake.test_wizard_support import (
-    complete_steps,
-    post_step,
-    step_url,
-    valid_answers,
-)
+from tests.intake.conftest import complete_steps, post_step, step_url, valid_answers
 
 pytestmark = pytest.mark.django_db
 

@@ -23,35 +23,18 @@ from intake.models import (
     PatientKey,
     PossibleMatch,
 )
-from intake.serializers import IntakeSubmissionSerializer
-from intake.services import intake_submit
 from ops import roles
 from screening.models import Case
 from screening.selectors import symptom_trend
-from tests.conftest import _token_client, login
+from tests.conftest import _token_client, login, submit
 from tests.factories import intake_payload, urgent_payload
-from tests.intake.test_wizard_support import complete_steps, valid_answers
+from tests.intake.conftest import complete_steps, minimal, valid_answers
 
 URL = "/api/v1/intakes/"
 
 
 def post(client, payload):
     return client.post(URL, payload, format="json")
-
-
-def minimal(**patient) -> dict:
-    """What someone who knows only an email and a birth date can send."""
-    return {
-        "patient": {
-            "birth_date": "1986-03-14",
-            "sex_at_birth": "female",
-            "email": "ada@example.org",
-            "state": "NY",
-            **patient,
-        },
-        "consent": {"screening": True, "privacy_notice_version": "2026-01"},
-        "answers": {"phq9": {f"q{i}": 0 for i in range(1, 10)}},
-    }
 
 
 @pytest.fixture
@@ -172,12 +155,6 @@ class TestLinkingRule:
         assert intake.state == "CA" and intake.patient.state == "NY"
 
 
-def _submit(payload, by):
-    serializer = IntakeSubmissionSerializer(data=payload)
-    serializer.is_valid(raise_exception=True)
-    return intake_submit(data=serializer.validated_data, source="api", submitted_by=by).intake
-
-
 @pytest.mark.django_db(transaction=True)
 def test_simultaneous_first_submissions_with_one_strong_key_make_one_patient(cora):
     """Eight threads (eight connections) submit the same new patient at the same instant, each
@@ -193,7 +170,7 @@ def test_simultaneous_first_submissions_with_one_strong_key_make_one_patient(cor
         try:
             barrier.wait()
             with transaction.atomic():
-                _submit(intake_payload(), cora)
+                submit(intake_payload(), by=cora, screen=False)
                 time.sleep(0.5)
         except BaseException as exc:
             errors.append(exc)
@@ -217,9 +194,11 @@ class TestDecisions:
     def two_matches(self, cora, mallory):
         """Ada's record (cora's partner) and two intakes from mallory that look like her."""
         with TestCase.captureOnCommitCallbacks(execute=True):
-            ada = _submit(intake_payload(), cora)
-            same = _submit(minimal(), mallory)
-            other = _submit(minimal(given_name="Ana", phone="+1 212 555 0777"), mallory)
+            ada = submit(intake_payload(), by=cora, screen=False)
+            same = submit(minimal(), by=mallory, screen=False)
+            other = submit(
+                minimal(given_name="Ana", phone="+1 212 555 0777"), by=mallory, screen=False
+            )
         return ada, same, other
 
     def test_confirm_links_and_keeps_the_stored_details(self, two_matches, cleo):
@@ -256,12 +235,12 @@ def test_confirming_moves_other_look_alikes_to_the_patient(cora, mallory, cleo):
     confirmed as Ada, its own record is removed, and the third's open match points at Ada
     instead of vanishing."""
     with TestCase.captureOnCommitCallbacks(execute=True):
-        ada = _submit(intake_payload(), cora)
+        ada = submit(intake_payload(), by=cora, screen=False)
         body = intake_payload()
         body["patient"].pop("external_id")
         body["patient"]["email"] = "ada.new@example.org"
-        second = _submit(body, mallory)
-        third = _submit(minimal(email="ada.new@example.org"), mallory)
+        second = submit(body, by=mallory, screen=False)
+        third = submit(minimal(email="ada.new@example.org"), by=mallory, screen=False)
     [to_second] = PossibleMatch.objects.filter(intake=third)
     assert to_second.patient_id == second.patient_id
     match_confirm(match=PossibleMatch.objects.get(intake=second), by=cleo)

@@ -18,9 +18,9 @@ from ops import roles
 from ops.audit import entries_for
 from ops.text import short_id
 from screening.models import Case
-from tests.conftest import _token_client, login
+from tests.conftest import _token_client, login, submit
 from tests.factories import intake_payload
-from tests.intake.test_identity import _submit, minimal
+from tests.intake.conftest import minimal
 
 
 @pytest.fixture
@@ -35,8 +35,10 @@ def mallory(db, django_user_model):
 @pytest.fixture
 def matched(cora, mallory):
     with TestCase.captureOnCommitCallbacks(execute=True):
-        ada = _submit(intake_payload(), cora)
-        look_alike = _submit(minimal(given_name="Ana", phone="+1 212 555 0777"), mallory)
+        ada = submit(intake_payload(), by=cora, screen=False)
+        look_alike = submit(
+            minimal(given_name="Ana", phone="+1 212 555 0777"), by=mallory, screen=False
+        )
     return ada, look_alike, PossibleMatch.objects.get(intake=look_alike)
 
 
@@ -130,7 +132,7 @@ class TestCoordinators:
         clinic = Organisation.objects.create(name="Harbor Clinic", receives_web_intakes=True)
         clinic.members.add(cora, mallory)
         with TestCase.captureOnCommitCallbacks(execute=True):
-            theirs = _submit(intake_payload(), cora)
+            theirs = submit(intake_payload(), by=cora, screen=False)
         web = Intake.objects.get(pk=theirs.pk)
         # A web intake (anonymous) routed to the clinic.
         from intake.serializers import IntakeSubmissionSerializer
@@ -155,8 +157,8 @@ def test_the_case_page_points_to_the_open_possible_match(client, cleo, cora, mal
     urgent = minimal()
     urgent["answers"]["phq9"]["q9"] = 1  # an urgent case opens with the intake
     with TestCase.captureOnCommitCallbacks(execute=True):
-        _submit(intake_payload(), cora)
-        look_alike = _submit(urgent, mallory)
+        submit(intake_payload(), by=cora, screen=False)
+        look_alike = submit(urgent, by=mallory, screen=False)
     case = Case.objects.get(intake=look_alike)
     page = login(client, cleo).get(reverse("admin:screening_case_change", args=[case.pk]))
     text = page.content.decode()

@@ -13,7 +13,7 @@ from intake.forms import AboutYouForm, FeelingForm, submission_from_forms
 from intake.models import Intake, IntakeDraft, MedicationTrial, Patient, PossibleMatch
 from intake.serializers import IntakeSubmissionSerializer
 from ops.api import flatten_errors
-from tests.intake.test_wizard_support import (
+from tests.intake.conftest import (
     STEP_ORDER,
     WIZARD_URL,
     complete_steps,

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from intake.models import Intake, IntakeDraft, Patient
 from intake.wizard import STEPS
-from tests.intake.test_wizard_support import complete_steps, form_data, step_url, valid_answers
+from tests.intake.conftest import complete_steps, form_data, step_url, valid_answers
 
 pytestmark = pytest.mark.django_db
 

@@ -13,9 +13,11 @@ from screening import review
 from screening.models import Case, CaseStatus, Flag, SafetyEvent
 from screening.selectors import case_history
 from tests.conftest import login
-from tests.intake.test_wizard_support import (
+from tests.intake.conftest import (
+    CSSRS_LOW,
     STEP_ORDER,
     complete_steps,
+    feeling,
     post_step,
     step_url,
     valid_answers,
@@ -33,21 +35,11 @@ CSSRS_HIGH = {  # intent with a plan (Q4, Q5): high risk (clinical.md §4.11)
     "cssrs_screen__q5": "true",
     "cssrs_screen__q6": "false",
 }
-CSSRS_LOW = {
-    "cssrs_shown": "1",
-    "cssrs_screen__q1": "true",
-    "cssrs_screen__q2": "false",
-    "cssrs_screen__q6": "false",
-}
 
 
 @pytest.fixture(autouse=True)
 def generous_post_rate(settings):
     settings.INTAKE_POST_RATE = "100000/1m"
-
-
-def feeling(item9: str, cssrs: dict | None = None) -> dict:
-    return {**valid_answers("feeling"), "phq9__q9": item9, **(cssrs or {})}
 
 
 def post(client, step, answers, commit, **buttons):

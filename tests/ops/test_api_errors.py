@@ -9,8 +9,7 @@ from django.db import OperationalError
 from intake import api as intake_api
 from intake.models import Intake
 from tests.factories import intake_payload
-from tests.intake.test_api_intakes import post
-from tests.intake.test_wizard_support import post_step
+from tests.intake.conftest import post, post_step
 
 
 def test_database_unreachable_mid_submit_is_a_503_with_retry_after(cora_api, monkeypatch):

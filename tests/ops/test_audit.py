@@ -15,9 +15,9 @@ from intake.linking import patient_edit
 from intake.models import Intake, Patient
 from ops.audit import MASK, access_by_user
 from screening import review
-from tests.conftest import login
+from tests.conftest import login, submit
 from tests.factories import intake_payload
-from tests.screening.test_review_services import new_case, submit
+from tests.screening.conftest import new_case
 
 ADA = {
     "external_id": "MRN-00042",

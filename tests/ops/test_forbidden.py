@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from tests.conftest import login
-from tests.screening.test_review_services import new_case
+from tests.screening.conftest import new_case
 
 QUEUE = "/admin/screening/case/"
 

@@ -22,7 +22,7 @@ from intake.models import (
 from ops import roles
 from screening.models import Case, CaseNote, Flag, SafetyEvent, ScreeningRun
 from tests.factories import intake_payload, urgent_payload
-from tests.intake.test_api_intakes import post
+from tests.intake.conftest import post
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.intake.test_wizard_support import STEP_ORDER, complete_steps, step_url, valid_answers
+from tests.intake.conftest import STEP_ORDER, complete_steps, step_url, valid_answers
 
 ROOT = Path(__file__).resolve().parents[2]
 MANIFEST_STORAGE = "whitenoise.storage.CompressedManifestStaticFilesStorage"

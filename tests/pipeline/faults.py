@@ -30,7 +30,7 @@ import requests
 
 from devstack import Stack, wait_until
 from tests.factories import urgent_payload, with_patient
-from tests.intake.test_wizard_support import form_data, valid_answers
+from tests.intake.conftest import form_data, valid_answers
 
 RETRYABLE_STATUS = {502, 503, 504}
 

@@ -20,7 +20,7 @@ from referrals.models import Referral
 from screening.models import Case
 from tests.conftest import login
 from tests.factories import urgent_payload
-from tests.intake.test_wizard_support import STEP_ORDER, post_step, valid_answers
+from tests.intake.conftest import STEP_ORDER, post_step, valid_answers
 from tests.pipeline.conftest import WorkerProcess, wait_until
 from tests.referrals.conftest import make_provider
 

@@ -20,7 +20,7 @@ from intake.models import Intake
 from screening.models import Case, Flag, RunStatus, ScreeningRun
 from screening.tasks import screen_intake, sweep_unscreened
 from tests.factories import intake_payload, urgent_payload
-from tests.intake.test_api_intakes import post
+from tests.intake.conftest import post
 from tests.pipeline.conftest import use_broker, wait_until, worker_children
 
 pytestmark = pytest.mark.pipeline

@@ -1,21 +1,18 @@
 """Fixtures of the referrals tests: providers through the real service, intakes through the
 real submission (screening runs on commit, eagerly), and a clinician's admin client."""
 
-import copy
+import csv
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
-from django.test import TestCase
 from django.utils import timezone
 
 from intake.models import Intake
-from intake.serializers import IntakeSubmissionSerializer
-from intake.services import intake_submit
 from referrals.npi import make_npi
 from referrals.services import provider_create
 from screening.models import Case
-from tests.conftest import login
-from tests.factories import intake_payload
+from tests.conftest import login, submit
 
 _serial = iter(range(10_000_000))
 
@@ -48,17 +45,6 @@ def make_provider(**overrides):
     return provider_create(data=provider_body(**overrides))
 
 
-def submit(payload=None, **patient) -> Intake:
-    """Submit through the real service and run its on-commit screening (eager Celery)."""
-    payload = copy.deepcopy(payload or intake_payload())
-    payload["patient"].update(patient)
-    serializer = IntakeSubmissionSerializer(data=payload)
-    serializer.is_valid(raise_exception=True)
-    with TestCase.captureOnCommitCallbacks(execute=True):
-        submitted = intake_submit(data=serializer.validated_data, source="api")
-    return submitted.intake
-
-
 def case_of(intake: Intake) -> Case:
     return Case.objects.get(intake=intake)
 
@@ -72,3 +58,12 @@ def ada(db) -> Intake:
 @pytest.fixture
 def clinician(client, cleo):
     return login(client, cleo)
+
+
+SAMPLE = Path(__file__).resolve().parents[2] / "referrals" / "sample_providers.csv"
+
+
+def sample_rows():
+    """The data rows of referrals/sample_providers.csv (the header left out)."""
+    with SAMPLE.open(newline="") as handle:
+        return list(csv.reader(handle))[1:]

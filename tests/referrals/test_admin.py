@@ -12,9 +12,9 @@ from referrals import selectors, services
 from referrals.matching.engine import URGENT_PATHWAY_NOTICE
 from referrals.matching.masks import specialties_mask
 from referrals.models import MatchListing, Provider, Referral
-from tests.conftest import login
+from tests.conftest import login, submit
 from tests.factories import urgent_payload
-from tests.referrals.conftest import case_of, make_provider, provider_body, submit
+from tests.referrals.conftest import case_of, make_provider, provider_body
 
 
 def matches_url(case):

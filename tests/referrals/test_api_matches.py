@@ -10,8 +10,9 @@ from django.utils import timezone
 
 from referrals.matching.engine import URGENT_PATHWAY_NOTICE
 from referrals.selectors import care_request_for, intake_flag_codes
+from tests.conftest import submit
 from tests.factories import intake_payload, urgent_payload
-from tests.referrals.conftest import make_provider, submit
+from tests.referrals.conftest import make_provider
 
 
 def url(intake, query=""):

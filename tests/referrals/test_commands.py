@@ -2,7 +2,6 @@
 
 import csv
 import io
-from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -12,8 +11,7 @@ from referrals.directory_csv import COLUMNS
 from referrals.management.commands import import_providers
 from referrals.models import License, Provider, ProviderInsurance
 from referrals.npi import npi_problem
-
-SAMPLE = Path(__file__).resolve().parents[2] / "referrals" / "sample_providers.csv"
+from tests.referrals.conftest import SAMPLE, sample_rows
 
 
 def run(*args):
@@ -32,11 +30,6 @@ def write_csv(tmp_path, rows, header=COLUMNS):
         writer.writerow(header)
         writer.writerows(rows)
     return path
-
-
-def sample_rows():
-    with SAMPLE.open(newline="") as handle:
-        return list(csv.reader(handle))[1:]
 
 
 @pytest.mark.django_db

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from referrals.directory_csv import COLUMNS
 from referrals.models import Provider
-from tests.referrals.test_commands import sample_rows
+from tests.referrals.conftest import sample_rows
 
 ROWS = sample_rows()[:4]
 # Text that stresses a CSV reader and the validators: separators, quotes, newlines, NUL,

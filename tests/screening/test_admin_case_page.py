@@ -10,9 +10,9 @@ from django.urls import NoReverseMatch, reverse
 from screening import review, services
 from screening.extensions import CASE_LINKS
 from screening.models import Case, CaseNote, CaseStatus
-from tests.conftest import login
+from tests.conftest import login, submit
 from tests.factories import intake_payload
-from tests.screening.test_review_services import fresh, new_case, submit, urgent_case
+from tests.screening.conftest import fresh, new_case, urgent_case
 
 
 def page_url(case) -> str:

@@ -13,9 +13,9 @@ from django.test import Client
 from django.urls import reverse
 
 from intake.models import Intake
-from tests.conftest import login
+from tests.conftest import login, submit
 from tests.factories import urgent_payload
-from tests.screening.test_review_services import fresh, patient_fields, submit
+from tests.screening.conftest import fresh, patient_fields
 
 QUEUE = "/admin/screening/case/"
 INTAKES = "/admin/intake/intake/"

@@ -9,33 +9,21 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from ops.text import short_id
 from screening import review
 from screening.admin import CaseAdmin
 from screening.models import Case
 from tests.conftest import login
 from tests.factories import intake_payload
-from tests.screening.test_review_services import (
+from tests.screening.conftest import (
+    QUEUE,
+    case_ids,
     fresh,
     moderate_case,
     new_case,
     patient_fields,
+    short,
     urgent_case,
 )
-
-QUEUE = "/admin/screening/case/"
-
-
-def case_ids(response) -> list[str]:
-    """Short case ids in the order the queue shows them."""
-    return re.findall(
-        r'<th class="field-case_ref"><a href="[^"]+"><code>([0-9a-f]{8})</code>',
-        response.content.decode(),
-    )
-
-
-def short(case) -> str:
-    return short_id(case.pk)
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from screening.models import Case
 from screening.selectors import safety_words
 from tests.conftest import login
 from tests.factories import intake_payload, urgent_payload
-from tests.screening.test_review_services import new_case
+from tests.screening.conftest import new_case
 
 QUEUE = "/admin/screening/case/"
 

@@ -17,9 +17,8 @@ from screening.models import Case, SafetyEvent
 from screening.safety_events import REJECTED_BODY_RETENTION, purge_rejected_bodies
 from tests.conftest import login
 from tests.factories import urgent_payload
-from tests.intake.test_wizard_safety import CSSRS_LOW, feeling
-from tests.intake.test_wizard_support import complete_steps, post_step, valid_answers
-from tests.screening.test_admin_queue import QUEUE, case_ids, short
+from tests.intake.conftest import CSSRS_LOW, complete_steps, feeling, post_step, valid_answers
+from tests.screening.conftest import QUEUE, case_ids, short
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,7 @@ from clinical.rules import RULESET_VERSION
 from intake.models import Intake
 from screening.models import Flag, RunStatus, ScreeningRun
 from tests.factories import intake_payload
-from tests.intake.test_api_intakes import post
+from tests.intake.conftest import post
 
 
 @pytest.fixture

@@ -1,12 +1,10 @@
 """The review services (screening.review): each move in one transaction with its audit row,
 refused moves and races that change nothing, acknowledgement stopping escalation.
 
-Cases come from real submissions (intake_submit, screening run on commit). The helpers at the
-top are shared by the admin and browser tests.
+Cases come from real submissions (intake_submit, screening run on commit) through the helpers
+of tests/screening/conftest.py.
 """
 
-import copy
-import itertools
 import threading
 from datetime import timedelta
 
@@ -15,63 +13,12 @@ from auditlog.models import LogEntry
 from django.core import mail
 from django.core.exceptions import PermissionDenied
 from django.db import connection
-from django.test import TestCase
 from django.utils import timezone
 
-from intake.models import Intake
-from intake.serializers import IntakeSubmissionSerializer
-from intake.services import intake_submit
 from ops.audit import MASK, entries_for
 from screening import review, services
 from screening.models import Case, CaseNote, CaseStatus
-from tests.factories import PHQ9_NO_RISK, intake_payload, urgent_payload
-
-_serial = itertools.count(1)
-
-
-def patient_fields(n: int | None = None) -> dict:
-    """Distinct contact details, so each submission is a different patient."""
-    n = next(_serial) if n is None else n
-    return {
-        "external_id": f"MRN-T{n:05d}",
-        "email": f"patient{n}@example.org",
-        "given_name": f"Pat{n}",
-        "family_name": "Tester",
-    }
-
-
-def submit(payload=None, *, by=None) -> Intake:
-    """Submit through the real service and run the on-commit screening (eager Celery)."""
-    serializer = IntakeSubmissionSerializer(data=payload or intake_payload())
-    serializer.is_valid(raise_exception=True)
-    with TestCase.captureOnCommitCallbacks(execute=True):
-        submitted = intake_submit(data=serializer.validated_data, source="api", submitted_by=by)
-    return submitted.intake
-
-
-def new_case(payload=None, **patient) -> Case:
-    payload = copy.deepcopy(payload or intake_payload())
-    payload["patient"].update(patient or patient_fields())
-    return Case.objects.get(intake=submit(payload))
-
-
-def urgent_case(**patient) -> Case:
-    return new_case(urgent_payload(item9=2), **(patient or patient_fields()))
-
-
-def moderate_case(**patient) -> Case:
-    """A case opened by a moderate flag only (GAD-7 anxiety, no TRD)."""
-    payload = intake_payload(
-        answers={"phq9": {**PHQ9_NO_RISK}, "gad7": {f"q{i}": 2 for i in range(1, 8)}},
-        treatment_history={},
-    )
-    return new_case(payload, **(patient or patient_fields()))
-
-
-def fresh(case: Case) -> Case:
-    return Case.objects.select_related("assigned_to", "acknowledged_by", "status_changed_by").get(
-        pk=case.pk
-    )
+from tests.screening.conftest import fresh, new_case, urgent_case
 
 
 @pytest.mark.django_db

@@ -15,7 +15,7 @@ from ops.audit import UPDATE, entries_for
 from screening import services
 from screening.models import Case, Flag, RunStatus, ScreeningRun
 from tests.factories import PHQ9_NO_RISK, intake_payload, urgent_payload
-from tests.intake.test_api_intakes import post
+from tests.intake.conftest import post
 
 URL = "/api/v1/intakes/"
 

@@ -11,8 +11,8 @@ import pytest
 from django.test import Client
 
 from referrals.models import Provider
-from tests.conftest import login
-from tests.referrals.conftest import make_provider, submit
+from tests.conftest import login, submit
+from tests.referrals.conftest import make_provider
 
 PERSONAS = ("anon", "cora", "cleo", "dirk", "root", "deactivated")
 

@@ -10,7 +10,7 @@ import json
 import pytest
 
 from tests.factories import intake_payload
-from tests.intake.test_api_intakes import post
+from tests.intake.conftest import post
 
 PHI = ["Quixotewright", "zebulon.q@example.net", "+1 646 555 0199", "1979-07-23", "MRN-ZQ-7781"]
 MEDICATION = ("treatment_history", "medication_trials")

@@ -199,3 +199,20 @@ def pc_ptsd5(score: int, exposure: bool = True) -> dict[str, bool]:
     if not exposure:
         return {"exposure": False}
     return {"exposure": True, **yes_no(q(1, 5), score)}
+
+
+#: Answers that raise every answer-based flag at once.
+KITCHEN_SINK = {
+    "phq9": phq9(22, item9=2),
+    "gad7": gad7(16),
+    "mdq": mdq(9),
+    "audit_c": {"q1": 4, "q2": 2, "q3": 1},
+    "drug_screen": {"q1": 3},
+    "scoff": yes_no(q(1, 5), 3),
+    "ocd_screen": {**yes_no(q(1, 5), 2), "q6": False},
+    "panic_screen": panic(4, 6),
+    "pc_ptsd5": pc_ptsd5(5),
+    "ace": yes_no(q(1, 10), 6),
+    "cssrs_screen": cssrs(q1=True, q2=True, q3=True),
+    "phq15": phq15(18),
+}

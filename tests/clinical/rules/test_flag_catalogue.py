@@ -9,8 +9,16 @@ import pytest
 from clinical.rules import assess_safety, evaluate
 from clinical.rules.flag_catalogue import FLAG_CATALOGUE, FLAG_CODES, suicide_risk_summary
 from clinical.rules.flags import FLAG_RULES
-from tests.clinical.rules.builders import course, cssrs, failed, phq9, phq15, q, screening_input
-from tests.clinical.rules.test_flags import KITCHEN_SINK
+from tests.clinical.rules.builders import (
+    KITCHEN_SINK,
+    course,
+    cssrs,
+    failed,
+    phq9,
+    phq15,
+    q,
+    screening_input,
+)
 
 FLAG_LEVELS = ("urgent", "high", "moderate", "info")
 

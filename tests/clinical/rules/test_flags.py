@@ -6,6 +6,7 @@ import pytest
 
 from clinical.rules import evaluate
 from tests.clinical.rules.builders import (
+    KITCHEN_SINK,
     course,
     cssrs,
     failed,
@@ -258,22 +259,6 @@ class TestComorbidityScreens:
         items = gad7(21)
         del items["q7"]
         assert flags_for(answers={"gad7": items}).flag("anxiety") is None
-
-
-KITCHEN_SINK = {
-    "phq9": phq9(22, item9=2),
-    "gad7": gad7(16),
-    "mdq": mdq(9),
-    "audit_c": {"q1": 4, "q2": 2, "q3": 1},
-    "drug_screen": {"q1": 3},
-    "scoff": yes_no(q(1, 5), 3),
-    "ocd_screen": {**yes_no(q(1, 5), 2), "q6": False},
-    "panic_screen": panic(4, 6),
-    "pc_ptsd5": pc_ptsd5(5),
-    "ace": yes_no(q(1, 10), 6),
-    "cssrs_screen": cssrs(q1=True, q2=True, q3=True),
-    "phq15": phq15(18),
-}
 
 
 class TestAllFlags:

@@ -1,7 +1,9 @@
-"""Helpers shared by the wizard and draft tests (no tests here): posting steps as a browser
-would, and a complete set of valid answers for every step."""
+"""Helpers for the intake tests and the others that submit (no tests here): posting wizard steps
+as a browser would, a complete set of valid answers for every step, the risk step's answers,
+and a JSON API post."""
 
 import copy
+import json
 
 WIZARD_URL = "/intake/questionnaire/"
 MANAGEMENT_FIELD = "intake-current_step"
@@ -115,3 +117,39 @@ def complete_steps(client, until: str | None = None, overrides: dict | None = No
         response = post_step(client, step, answers)
         assert response.status_code == 302, (step, response.content.decode()[:3000])
     return response
+
+
+CSSRS_LOW = {
+    "cssrs_shown": "1",
+    "cssrs_screen__q1": "true",
+    "cssrs_screen__q2": "false",
+    "cssrs_screen__q6": "false",
+}
+
+
+def feeling(item9: str, cssrs: dict | None = None) -> dict:
+    return {**valid_answers("feeling"), "phq9__q9": item9, **(cssrs or {})}
+
+
+def minimal(**patient) -> dict:
+    """What someone who knows only an email and a birth date can send."""
+    return {
+        "patient": {
+            "birth_date": "1986-03-14",
+            "sex_at_birth": "female",
+            "email": "ada@example.org",
+            "state": "NY",
+            **patient,
+        },
+        "consent": {"screening": True, "privacy_notice_version": "2026-01"},
+        "answers": {"phq9": {f"q{i}": 0 for i in range(1, 10)}},
+    }
+
+
+INTAKES_URL = "/api/v1/intakes/"
+
+
+def post(client, payload, **headers):
+    return client.post(
+        INTAKES_URL, data=json.dumps(payload), content_type="application/json", **headers
+    )
