@@ -170,7 +170,7 @@ def test_when_the_database_disagrees_the_pure_ranking_answers(monkeypatch, ada):
     for n in range(4):
         make_provider(name=f"P{n}", next_available=timezone.localdate() + timedelta(days=n))
     expected = selectors.provider_matches(ada, limit=3)
-    real_rank = selectors.rank
+    real_rank = selectors.ranking.rank
 
     def off_by_one_ulp(*args):
         ranked = real_rank(*args)
@@ -181,7 +181,7 @@ def test_when_the_database_disagrees_the_pure_ranking_answers(monkeypatch, ada):
             days=ranked.days,
         )
 
-    monkeypatch.setattr(selectors, "rank", off_by_one_ulp)
+    monkeypatch.setattr(selectors.ranking, "rank", off_by_one_ulp)
     with structlog.testing.capture_logs() as logs:
         found = selectors.provider_matches(ada, limit=3)
     assert [e["event"] for e in logs] == ["matching_sql_disagrees"]
