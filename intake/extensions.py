@@ -108,3 +108,15 @@ def safety_recorder() -> SafetyRecorder:
         raise ImproperlyConfigured(
             "No safety recorder registered: the screening app must be installed."
         ) from None
+
+
+# --- Patient data other apps hold (intake.privacy: export and erasure) -------------------------
+
+#: key -> handler, registered at start-up by the app that owns the rows: ``safety_events``
+#: (patient -> rows for the export) and ``*_erased`` (the patient's intake ids -> rows erased).
+#: Without a registration the export lists nothing and the erasure count is 0.
+PATIENT_DATA: dict[str, Callable] = {}
+
+
+def register_patient_data(key: str, handler: Callable) -> None:
+    PATIENT_DATA[key] = handler

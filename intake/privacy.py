@@ -10,16 +10,24 @@ flags, stages), so service statistics stay whole.
 
 import copy
 
-from django.apps import apps
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from intake.api import intake_detail
 from intake.crypto import blind_index
+from intake.extensions import PATIENT_DATA
 from intake.identifiers import PATIENT_IDENTIFYING_FIELDS
 from intake.linking import patient_values
-from intake.models import IntakeIdentity, Patient, PatientKey, PatientRevision, PossibleMatch
+from intake.models import (
+    Amendment,
+    IntakeDraft,
+    IntakeIdentity,
+    Patient,
+    PatientKey,
+    PatientRevision,
+    PossibleMatch,
+)
 from ops.audit import record_access, record_change, service_write
 
 ERASED_TEXT = "[erased]"
@@ -73,7 +81,7 @@ def patient_export(*, patient: Patient, by) -> dict:
             for r in patient.revisions.select_related("changed_by")
         ],
         # Risk answers acted on before the intake was complete (issue 16), joined to it.
-        "safety_events": _safety_events(patient),
+        "safety_events": _held_elsewhere("safety_events", patient, []),
         # Ids and decisions only: the other side of a match may be another person.
         "possible_matches": [
             {
@@ -89,60 +97,10 @@ def patient_export(*, patient: Patient, by) -> dict:
     }
 
 
-def _iso(value) -> str | None:
-    return value.isoformat() if value else None
-
-
-def _safety_events(patient) -> list[dict]:
-    """The safety events joined to the intakes: the risk answers, the decision, and a rejected
-    submission's body as sent (decrypted) while it is kept."""
-    try:
-        model = apps.get_model("screening", "SafetyEvent")
-    except LookupError:
-        return []
-    events = model.objects.filter(intake__patient=patient).order_by("created_at")
-    cases = dict(
-        apps.get_model("screening", "Case")
-        .objects.filter(safety_event__in=events)
-        .values_list("safety_event_id", "pk")
-    )
-    return [
-        {
-            "id": str(event.pk),
-            "source": event.source,
-            "created_at": _iso(event.created_at),
-            "intake": str(event.intake_id),
-            "joined_at": _iso(event.joined_at),
-            "case": str(cases[event.pk]) if event.pk in cases else None,
-            "risk_level": event.risk_level,
-            "answers": event.answers,
-            "safety": event.safety,
-            # {"sent", "patient", "errors"}: None for a wizard draft, or once purged/erased.
-            "rejected_submission": event.rejected,
-            "body_expires_at": _iso(event.body_expires_at),
-            "body_purged_at": _iso(event.body_purged_at),
-        }
-        for event in events
-    ]
-
-
-def _blank_free_text(model_label: str, text_field: str, **filters) -> int:
-    """Replace staff free text about the patient in another app's table, if it is installed."""
-    try:
-        model = apps.get_model(model_label)
-    except LookupError:
-        return 0
-    return model.objects.filter(**filters).update(**{text_field: ERASED_TEXT})
-
-
-def _erase_rejected_bodies(intake_ids) -> int:
-    try:
-        model = apps.get_model("screening", "SafetyEvent")
-    except LookupError:
-        return 0
-    return model.objects.filter(intake__in=intake_ids, rejected_body__isnull=False).update(
-        rejected_body=None, patient_key="", body_key="", body_purged_at=timezone.now()
-    )
+def _held_elsewhere(key: str, argument, default):
+    """Rows another app holds about the patient (intake.extensions.PATIENT_DATA)."""
+    handler = PATIENT_DATA.get(key)
+    return handler(argument) if handler is not None else default
 
 
 def patient_erase(*, patient: Patient, by) -> dict:
@@ -167,20 +125,16 @@ def patient_erase(*, patient: Patient, by) -> dict:
             ),
             "partner_keys_removed": PatientKey.objects.filter(patient=patient).delete()[0],
             "possible_matches_removed": matches.delete()[0],
-            "drafts_erased": apps.get_model("intake", "IntakeDraft")
-            .objects.filter(submitted_intake__in=intake_ids)
-            .update(data={}),
-            "amendments_erased": apps.get_model("intake", "Amendment")
-            .objects.filter(intake__in=intake_ids)
-            .update(reason=ERASED_TEXT, changes={"erased": True}),
-            "case_notes_erased": _blank_free_text(
-                "screening.CaseNote", "text", case__intake__in=intake_ids
+            "drafts_erased": IntakeDraft.objects.filter(submitted_intake__in=intake_ids).update(
+                data={}
             ),
-            "referral_notes_erased": _blank_free_text(
-                "referrals.Referral", "note", intake__in=intake_ids
+            "amendments_erased": Amendment.objects.filter(intake__in=intake_ids).update(
+                reason=ERASED_TEXT, changes={"erased": True}
             ),
+            "case_notes_erased": _held_elsewhere("case_notes_erased", intake_ids, 0),
+            "referral_notes_erased": _held_elsewhere("referral_notes_erased", intake_ids, 0),
             # A rejected submission's body (and its match keys) joined to one of the intakes.
-            "rejected_bodies_erased": _erase_rejected_bodies(intake_ids),
+            "rejected_bodies_erased": _held_elsewhere("rejected_bodies_erased", intake_ids, 0),
         }
         record_change(before=before, after=patient, actor=by, event="erasure", **counts)
     return counts
