@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from clinical.answer_validation import INSTRUMENT_REQUIRED_MESSAGE, validate_answers
+from clinical.questionnaires import INSTRUMENTS
 from clinical.rules.measurement import FOLLOW_UP_INSTRUMENTS, FOLLOW_UP_REQUIRED
 from clinical.rules.safety import assess_safety
 from intake.linking import (
@@ -156,7 +157,7 @@ def follow_up_errors(baseline: Intake, answers: object) -> dict:
     item_errors = validate_answers(answers, sex_at_birth=baseline.sex_at_birth)
     if isinstance(answers, dict):
         for key in answers:
-            if key not in FOLLOW_UP_INSTRUMENTS and key not in item_errors:
+            if key not in FOLLOW_UP_INSTRUMENTS and key in INSTRUMENTS:
                 item_errors[str(key)] = [
                     "Not a follow-up questionnaire. A follow-up carries only: "
                     + ", ".join(FOLLOW_UP_INSTRUMENTS)

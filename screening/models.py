@@ -16,6 +16,7 @@ import json
 import uuid
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -326,3 +327,42 @@ class CaseNote(models.Model):
 
     def __str__(self):  # never the text: __str__ ends up in the audit log
         return f"Note {self.pk} on case {short_id(self.case_id)}"
+
+
+class MeasurementSettings(models.Model):
+    """Measurement-based care settings a clinical lead changes in the admin (one row).
+
+    ``not_improving_after_weeks``: a follow-up submitted at least this many weeks after its
+    baseline without a response or remission raises the ``not_improving`` review flag
+    (clinical.rules.measurement). The value in force is recorded in the flag's evidence."""
+
+    SINGLETON_PK = 1
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=SINGLETON_PK, editable=False)
+    not_improving_after_weeks = models.PositiveSmallIntegerField(
+        default=8,
+        validators=[MinValueValidator(2), MaxValueValidator(52)],
+        help_text="Weeks after the baseline intake without a response (PHQ-9 down 50% or "
+        "more) or remission (PHQ-9 under 5) before a follow-up raises the not_improving "
+        "review flag. Default 8 (STAR*D, APA guideline: 4-8 weeks at an adequate dose).",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = "measurement settings"
+        verbose_name_plural = "measurement settings"
+
+    def __str__(self):
+        return "Measurement settings"
+
+    def save(self, *args, **kwargs):
+        self.pk = self.SINGLETON_PK
+        super().save(*args, **kwargs)
+
+    @classmethod
+    def current(cls) -> "MeasurementSettings":
+        """The row (its defaults when nobody has saved it yet: nothing is written on read)."""
+        return cls.objects.filter(pk=cls.SINGLETON_PK).first() or cls()
