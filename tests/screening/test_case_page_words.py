@@ -6,7 +6,7 @@ import copy
 import pytest
 from django.urls import reverse
 
-from screening.models import Case
+from screening.models import Case, CaseIntake
 from screening.selectors import safety_words
 from tests.conftest import login
 from tests.factories import intake_payload, urgent_payload
@@ -92,7 +92,9 @@ class TestShortId:
         first, second = new_case(), new_case()
         # Give the second case an id sharing the first's 8 characters (the only way to collide).
         twin = str(first.pk)[:8] + str(second.pk)[8:]
+        CaseIntake.objects.filter(case=second).delete()  # its membership follows it below
         Case.objects.filter(pk=second.pk).update(id=twin)
+        CaseIntake.objects.create(case_id=twin, intake_id=second.intake_id)
         response = clinician.get(f"{QUEUE}{str(first.pk)[:8]}/change/", follow=True)
         assert response.redirect_chain[0][0] == f"{QUEUE}?status=all&q={str(first.pk)[:8]}"
         assert f"More than one case starts with {str(first.pk)[:8]}: choose one." in [
