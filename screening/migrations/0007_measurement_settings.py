@@ -8,7 +8,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("screening", "0005_safety_event_contact_indexes"),
+        ("screening", "0006_case_for_every_intake"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
