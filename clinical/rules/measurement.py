@@ -136,3 +136,51 @@ def not_improving(outcome: str, *, days_since_baseline: int, after_weeks: int) -
     if after_weeks < 1:
         raise ValueError("after_weeks is at least 1.")
     return outcome not in IMPROVED and days_since_baseline >= after_weeks * 7
+
+
+# --- The outcomes report: HEDIS "Depression Remission or Response" (DRR-E) shape -------------
+#
+# NCQA HEDIS DRR-E (Depression Remission or Response for Adolescents and Adults, ECDS):
+# the denominator is patients with an elevated PHQ-9 (total > 9) on an index date; the
+# follow-up period is 4 to 8 months after it (days 120 to 240 here); the result is the most
+# recent PHQ-9 in that period. Three rates: follow-up (any PHQ-9 in the period), remission (the
+# most recent total < 5) and response (the most recent total at least 50 % below the index
+# total). Unlike ``classify`` above, the HEDIS numerators overlap: a remission with a 50 % drop
+# also counts as a response, as NCQA counts them. The clinical exclusions of the measure
+# (bipolar disorder, psychosis, hospice, death) are not applied: the intake does not record
+# them reliably, so the report's rates are this service's, not certified HEDIS rates.
+
+ELEVATED_ABOVE = 9  # PHQ-9 > 9
+FOLLOW_UP_FROM_DAY = 120  # 4 months
+FOLLOW_UP_TO_DAY = 240  # 8 months
+
+
+@dataclass(frozen=True, slots=True)
+class EpisodeOutcome:
+    """One patient's index episode in the outcomes report."""
+
+    followed_up: bool
+    response: bool
+    remission: bool
+    follow_up_phq9: int | None
+
+
+def index_eligible(total: int | None) -> bool:
+    return total is not None and total > ELEVATED_ABOVE
+
+
+def episode_outcome(index_phq9: int, later: list[tuple[int, int]]) -> EpisodeOutcome:
+    """``later``: (days after the index date, PHQ-9 total) of the patient's later PHQ-9s.
+    The most recent one in days 120-240 is the result (HEDIS DRR-E)."""
+    in_window = [
+        (day, total) for day, total in later if FOLLOW_UP_FROM_DAY <= day <= FOLLOW_UP_TO_DAY
+    ]
+    if not in_window:
+        return EpisodeOutcome(False, False, False, None)
+    _, total = sorted(in_window, key=lambda pair: pair[0])[-1]  # ties: the later given
+    return EpisodeOutcome(
+        followed_up=True,
+        response=_dropped_at_least(index_phq9, index_phq9 - total, RESPONSE_DROP_FRACTION),
+        remission=total < REMISSION_BELOW,
+        follow_up_phq9=total,
+    )
