@@ -248,9 +248,6 @@ class TrendPoint:
     remission: bool = False
     outcome: str = ""  # clinical.rules.measurement outcome of a later intake ("" otherwise)
 
-    @property
-    def outcome_words(self) -> str:
-        return words(self.outcome)
 
 
 @dataclass

@@ -107,5 +107,5 @@ class TestTrend:
         case = Case.objects.get(memberships__intake=base)
         login(client, cleo)
         page = client.get(f"/admin/screening/case/{case.pk}/change/").content.decode()
-        assert 'data-outcome="no_response">no response</span>' in page
+        assert 'data-outcome="no_response">No response</span>' in page
         assert "remission</span>" in page
