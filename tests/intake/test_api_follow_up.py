@@ -165,3 +165,21 @@ class TestFollowUpRejections:
         )
         assert response.status_code == 400
         assert response.json() == {"extra": ["Unknown field."]}
+
+
+@pytest.mark.django_db
+def test_a_rejected_follow_up_with_item9_still_gets_the_safety_decision(cora_api):
+    """Issue 16 applies to follow-ups too: a 400 whose PHQ-9 block is valid and shows risk
+    carries the safety object and opens an urgent case."""
+    baseline = baseline_id(cora_api)
+    body = {
+        "follow_up_of": baseline,
+        "patient": intake_payload()["patient"],
+        "answers": {"phq9": phq9(9, item9=2)},
+    }
+    response = post(cora_api, body)
+    assert response.status_code == 400
+    data = response.json()
+    assert "patient" in data
+    assert data["safety"]["urgent"] is True
+    assert Case.objects.filter(pk=data["safety"]["case"], urgent=True).exists()
