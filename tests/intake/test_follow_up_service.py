@@ -88,10 +88,29 @@ class TestFollowUpSubmit:
             # Inside the submission's transaction, before commit: the decision is there.
             assert done.intake.urgent is True
             assert Flag.objects.filter(intake=done.intake, code="suicide_risk", run=None).exists()
-            case = Case.objects.get(intake__patient=baseline.patient, urgent=True)
-            assert case.intake_id in {done.intake.pk, baseline.pk}
+            # The follow-up joined the baseline's open case (it carries the linked patient),
+            # which is urgent now: one case for the patient, not a second.
+            case = Case.objects.get(memberships__intake=done.intake)
+            assert case == Case.objects.get(memberships__intake=baseline)
+            assert case.urgent is True
+            assert Case.objects.filter(intake__patient=baseline.patient).count() == 1
         assert done.safety["urgent"] is True
         assert any("988" in r["contact"] for r in done.safety["crisis_resources"])
+
+    def test_item9_with_no_open_case_opens_an_urgent_one(self, cora, cleo):
+        from screening import review
+
+        baseline = baseline_intake(cora)
+        case = Case.objects.get(memberships__intake=baseline)
+        review.case_start_review(case=case, by=cleo)
+        review.case_close(case=Case.objects.get(pk=case.pk), by=cleo, reason="Seen.")
+        with transaction.atomic():
+            done = follow_up_submit(
+                baseline=baseline, answers={"phq9": phq9(9, item9=1)}, source="web"
+            )
+            opened = Case.objects.get(memberships__intake=done.intake)
+            assert opened.urgent is True and opened.intake_id == done.intake.pk
+            assert opened != case
 
     def test_a_failure_after_the_safety_decision_rolls_everything_back(self, cora):
         baseline = baseline_intake(cora)
