@@ -183,3 +183,18 @@ def test_a_rejected_follow_up_with_item9_still_gets_the_safety_decision(cora_api
     assert "patient" in data
     assert data["safety"]["urgent"] is True
     assert Case.objects.filter(pk=data["safety"]["case"], urgent=True).exists()
+
+
+@pytest.mark.django_db
+def test_a_retried_follow_up_with_its_idempotency_key_is_stored_once(cora_api):
+    baseline = baseline_id(cora_api)
+    body = json.dumps({"follow_up_of": baseline, "answers": {"phq9": phq9(9)}})
+    first = cora_api.post(
+        URL, data=body, content_type="application/json", HTTP_IDEMPOTENCY_KEY="fu-1"
+    )
+    again = cora_api.post(
+        URL, data=body, content_type="application/json", HTTP_IDEMPOTENCY_KEY="fu-1"
+    )
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert first.json()["id"] == again.json()["id"]
+    assert Intake.objects.filter(follow_up_of_id=baseline).count() == 1
