@@ -11,6 +11,7 @@ from django.http import Http404
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import (
     OpenApiResponse,
+    PolymorphicProxySerializer,
     extend_schema,
     extend_schema_view,
     inline_serializer,
@@ -29,8 +30,8 @@ from intake.models import Intake, IntakeStatus
 from intake.permissions import IntakePermissions, can_see_answers
 from intake.safety_net import risk_answers
 from intake.selectors import intakes_visible_to
-from intake.serializers import IntakeSubmissionSerializer
-from intake.services import intake_submit
+from intake.serializers import FollowUpSubmissionSerializer, IntakeSubmissionSerializer
+from intake.services import FollowUpRejected, follow_up_submit, intake_submit
 from ops.audit import record_access
 from ops.filters import StrictBooleanFilter, StrictFilterSet, UTCDateTimeFilter
 from ops.openapi import ERROR_RESPONSES
@@ -187,6 +188,7 @@ def intake_detail(intake: Intake, user) -> dict:
             "privacy_notice_version": intake.privacy_notice_version,
         },
         "care_preferences": intake.care_preferences,
+        "follow_up_of": str(intake.follow_up_of_id) if intake.follow_up_of_id else None,
     }
     if can_see_answers(user):
         body["answers"] = {r.instrument: r.answers for r in intake.responses.all()}
@@ -219,12 +221,22 @@ IntakeDetailSchema = inline_serializer(
         ),
         "consent": serializers.DictField(),
         "care_preferences": serializers.DictField(),
+        "follow_up_of": serializers.UUIDField(
+            allow_null=True, help_text="A follow-up intake's baseline intake (else null)."
+        ),
         "answers": serializers.DictField(required=False, help_text="Clinicians only."),
         "treatment_history": serializers.DictField(required=False, help_text="Clinicians only."),
         "amendments": serializers.ListField(child=serializers.DictField(), required=False),
         "screening": serializers.DictField(
             required=False,
             help_text="Clinicians only: status, ruleset_version, scores, trd, flags.",
+        ),
+        "measurement": serializers.DictField(
+            required=False,
+            allow_null=True,
+            help_text="Clinicians only; null unless a follow-up: baseline_phq9, phq9, "
+            "change_pct (negative is better), outcome (remission, response, partial_response, "
+            "no_response, worse).",
         ),
     },
 )
@@ -275,8 +287,19 @@ class IntakeFilter(StrictFilterSet):
         },
     ),
     create=extend_schema(
-        summary="Submit an intake",
-        request=IntakeSubmissionSerializer,
+        summary="Submit an intake, or a follow-up of one",
+        description="A body with `follow_up_of` (a baseline intake's id) is a follow-up "
+        "intake: only `answers` for the follow-up instruments (phq9 required; gad7, "
+        "cssrs_screen optional); the patient, consent, treatment history and care "
+        "preferences come from the baseline, and sending any of them is a 400 at that field. "
+        "A baseline that does not exist or that the caller cannot see is a 400 at "
+        "`follow_up_of` (the same message for both). The safety decision and screening are "
+        "those of any intake; a clinician's detail of a follow-up carries `measurement`.",
+        request=PolymorphicProxySerializer(
+            component_name="IntakeOrFollowUpSubmission",
+            serializers=[IntakeSubmissionSerializer, FollowUpSubmissionSerializer],
+            resource_type_field_name=None,
+        ),
         parameters=[IDEMPOTENCY_PARAMETER],
         responses={
             201: IntakeCreatedSerializer,
@@ -334,6 +357,20 @@ class IntakeViewSet(
 
     def create(self, request, *args, **kwargs):
         def submit():
+            if isinstance(request.data, dict) and "follow_up_of" in request.data:
+                follow_up = FollowUpSubmissionSerializer(
+                    data=request.data, context={"request": request}
+                )
+                follow_up.is_valid(raise_exception=True)
+                try:
+                    return follow_up_submit(
+                        baseline=follow_up.validated_data["follow_up_of"],
+                        answers=follow_up.validated_data["answers"],
+                        source="api",
+                        submitted_by=request.user,
+                    ).intake
+                except FollowUpRejected as exc:  # e.g. the patient was erased meanwhile
+                    raise ValidationError(exc.errors) from exc
             serializer = IntakeSubmissionSerializer(data=request.data)
             serializer.is_valid(raise_exception=True)
             return intake_submit(

@@ -186,6 +186,15 @@ class Intake(models.Model):
     current_episode_months = models.PositiveSmallIntegerField(null=True, blank=True)
     psychotic_features = models.BooleanField(default=False)
     care_preferences = models.JSONField(default=dict, blank=True)
+    # A follow-up intake (measurement-based care): the baseline intake it is measured against.
+    # Always the original baseline, never another follow-up (intake.services.follow_up_submit).
+    follow_up_of = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="follow_ups",
+    )
     # Status fields a screening run may update after submission; everything else is frozen.
     # ``patient`` changes only when a clinician confirms a possible match (audited).
     MUTABLE_FIELDS = frozenset({"status", "patient"})

@@ -26,6 +26,8 @@ from intake.models import (
     SexAtBirth,
     TrialOutcome,
 )
+from intake.selectors import intakes_visible_to
+from intake.services import baseline_of, follow_up_errors
 
 ADULT_AGE = 18  # adult service: the instruments and TRD rules here are validated for adults
 OLDEST_PLAUSIBLE_AGE = 120
@@ -311,4 +313,64 @@ class IntakeSubmissionSerializer(StrictSerializer):
         errors = validate_answers(attrs["answers"], sex_at_birth=sex)
         if errors:
             raise serializers.ValidationError({"answers": errors})
+        return attrs
+
+
+#: Blocks of a first submission that a follow-up takes from its baseline instead.
+FOLLOW_UP_FROM_BASELINE = ("patient", "consent", "treatment_history", "care_preferences")
+
+
+class FollowUpSubmissionSerializer(StrictSerializer):
+    """The body of ``POST /api/v1/intakes/`` for a follow-up (measurement-based care).
+
+    Only ``follow_up_of`` and ``answers`` (the follow-up instruments: ``phq9`` required,
+    ``gad7`` and ``cssrs_screen`` optional). The patient, consent, treatment history and care
+    preferences come from the baseline, so sending any of them is a 400 at that field. The
+    baseline must be an intake the caller can see (context ``request``); an unknown id and one
+    the caller cannot see get the same 400, so the answer never tells whether it exists."""
+
+    follow_up_of = serializers.UUIDField(
+        help_text="The baseline intake's id. A follow-up of a follow-up is stored against the "
+        "original baseline."
+    )
+    answers = serializers.DictField(
+        help_text="Only the follow-up instruments: phq9 (required), gad7 and cssrs_screen."
+    )
+
+    def to_internal_value(self, data):
+        if isinstance(data, Mapping):
+            sent = [key for key in FOLLOW_UP_FROM_BASELINE if key in data]
+            if sent:
+                errors = {
+                    key: [
+                        "A follow-up takes this from its baseline intake (follow_up_of): "
+                        "do not send it."
+                    ]
+                    for key in sent
+                }
+                rest = {k: v for k, v in data.items() if k not in FOLLOW_UP_FROM_BASELINE}
+                try:
+                    super().to_internal_value(rest)
+                except serializers.ValidationError as exc:
+                    if isinstance(exc.detail, dict):
+                        errors = {**exc.detail, **errors}
+                raise serializers.ValidationError(errors)
+        return super().to_internal_value(data)
+
+    def validate_follow_up_of(self, value):
+        request = self.context.get("request")
+        user = getattr(request, "user", None)
+        baseline = (
+            intakes_visible_to(user).select_related("follow_up_of", "patient").filter(pk=value)
+        ).first()
+        if baseline is None:
+            raise serializers.ValidationError(
+                "No intake with this id that you can submit a follow-up for."
+            )
+        return baseline
+
+    def validate(self, attrs):
+        errors = follow_up_errors(baseline_of(attrs["follow_up_of"]), attrs["answers"])
+        if errors:
+            raise serializers.ValidationError(errors)
         return attrs

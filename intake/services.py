@@ -6,6 +6,10 @@ partner's strong key, else a new one, with possible matches for staff), the inta
 synchronous safety decision, every answer and course. It then sends
 ``intake_submitted`` inside the same transaction, so the screening app's urgent flag and
 case commit with it, and screening itself is enqueued only after commit.
+
+``follow_up_submit`` stores a follow-up intake (measurement-based care, issue 21): only the
+follow-up instruments' answers, measured against a baseline intake whose patient, consent and
+identity it carries; the same safety decision, signal and screening as any submission.
 """
 
 from dataclasses import dataclass
@@ -13,6 +17,9 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
+from clinical.answer_validation import INSTRUMENT_REQUIRED_MESSAGE, validate_answers
+from clinical.questionnaires import INSTRUMENTS
+from clinical.rules.measurement import FOLLOW_UP_INSTRUMENTS, FOLLOW_UP_REQUIRED
 from clinical.rules.safety import assess_safety
 from intake.linking import (
     organisation_of,
@@ -24,6 +31,7 @@ from intake.linking import (
 from intake.models import (
     InstrumentResponse,
     Intake,
+    IntakeIdentity,
     IntakeSource,
     MedicationTrial,
     NeuromodulationCourse,
@@ -125,4 +133,95 @@ def intake_submit(*, data: dict, source: str, submitted_by=None, draft=None) -> 
             draft=draft,
             patient_key=patient_match_key(submitted_by, data["patient"]),
         )
+    return SubmittedIntake(intake=intake, safety=intake.safety)
+
+
+class FollowUpRejected(ValueError):
+    """A follow-up that cannot be stored. ``errors`` is keyed by field path as the API's 400
+    body is (``{"answers": {"phq9": {"q3": [...]}}}``, ``{"follow_up_of": [...]}``)."""
+
+    def __init__(self, errors: dict):
+        super().__init__("The follow-up was rejected.")
+        self.errors = errors
+
+
+def follow_up_errors(baseline: Intake, answers: object) -> dict:
+    """Field errors of a follow-up's answers against its baseline; empty when valid.
+
+    Only ``FOLLOW_UP_INSTRUMENTS`` are accepted, the PHQ-9 is required, and every answer is
+    validated as at submission (for the baseline's sex at birth)."""
+    errors = {}
+    if baseline.patient.erased_at is not None:
+        return {"follow_up_of": ["This patient's personal data was erased; no follow-ups."]}
+    item_errors = validate_answers(answers, sex_at_birth=baseline.sex_at_birth)
+    if isinstance(answers, dict):
+        for key in answers:
+            if key not in FOLLOW_UP_INSTRUMENTS and key in INSTRUMENTS:
+                item_errors[str(key)] = [
+                    "Not a follow-up questionnaire. A follow-up carries only: "
+                    + ", ".join(FOLLOW_UP_INSTRUMENTS)
+                    + "."
+                ]
+        for key in FOLLOW_UP_REQUIRED:
+            if key not in answers:
+                item_errors[key] = [INSTRUMENT_REQUIRED_MESSAGE]
+    if item_errors:
+        errors["answers"] = item_errors
+    return errors
+
+
+def baseline_of(intake: Intake) -> Intake:
+    """The original baseline: a follow-up's own baseline, else the intake itself."""
+    return intake.follow_up_of if intake.follow_up_of_id else intake
+
+
+def follow_up_submit(
+    *, baseline: Intake, answers: dict, source: str, submitted_by=None, draft=None
+) -> SubmittedIntake:
+    """Store a follow-up intake of ``baseline`` (raises :class:`FollowUpRejected`).
+
+    ``answers``: instrument key -> item key -> answer code, only the follow-up instruments
+    (PHQ-9 required; GAD-7 and the C-SSRS screen optional). A follow-up of a follow-up is
+    stored against the original baseline. The follow-up takes from the baseline: the linked
+    patient (so it joins the patient's open case), the organisation, the consent and privacy
+    notice version, sex at birth, state, and a copy of the identity it was submitted with; its
+    age is the patient's age today (the baseline's if the birth date is gone). No treatment
+    history and no care preferences (the baseline keeps them). The safety decision (PHQ-9 item
+    9 above 0, any C-SSRS risk) is made here, and ``intake_submitted`` is sent inside the same
+    transaction, so an urgent flag and case commit with the follow-up, and screening is
+    enqueued after commit, as for any intake."""
+    baseline = baseline_of(baseline)
+    errors = follow_up_errors(baseline, answers)
+    if errors:
+        raise FollowUpRejected(errors)
+    answers = {key: dict(answers[key]) for key in FOLLOW_UP_INSTRUMENTS if key in answers}
+    safety = assess_safety(answers)
+    with transaction.atomic(savepoint=False):
+        submitter = submitted_by if getattr(submitted_by, "pk", None) else None
+        patient = baseline.patient
+        age = patient.age_on(timezone.localdate())
+        intake = Intake.objects.create(
+            patient=patient,
+            organisation=baseline.organisation,
+            source=source,
+            submitted_by=submitter,
+            follow_up_of=baseline,
+            consent_screening=baseline.consent_screening,
+            privacy_notice_version=baseline.privacy_notice_version,
+            age_years=age if age is not None else baseline.age_years,
+            sex_at_birth=baseline.sex_at_birth,
+            state=baseline.state,
+            urgent=safety.urgent,
+            risk_level=safety.risk_level,
+            safety=safety.to_dict(),
+        )
+        identity = IntakeIdentity.objects.filter(intake_id=baseline.pk).first()
+        IntakeIdentity.objects.create(
+            intake=intake, values=dict(identity.values) if identity is not None else {}
+        )
+        InstrumentResponse.objects.bulk_create(
+            InstrumentResponse(intake=intake, position=i, instrument=key, answers=items)
+            for i, (key, items) in enumerate(answers.items())
+        )
+        intake_submitted.send(sender=Intake, intake=intake, draft=draft, patient_key="")
     return SubmittedIntake(intake=intake, safety=intake.safety)

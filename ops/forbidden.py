@@ -17,6 +17,7 @@ ROLE_WORDS = {
     "intake_coordinator": "intake coordinator",
     "clinician": "clinician",
     "directory_manager": "directory manager",
+    "clinical_lead": "clinical lead",
 }
 
 

@@ -72,6 +72,14 @@ STATES = {
     "closed": "Closed",
     "dismissed": "Dismissed",
 }
+# A follow-up PHQ-9 against its baseline (clinical.rules.measurement).
+OUTCOMES = {
+    "remission": "Remission",
+    "response": "Response",
+    "partial_response": "Partial response",
+    "no_response": "No response",
+    "worse": "Worse",
+}
 
 TABLES: dict[str, dict[str, str]] = {
     "language": LANGUAGES,
@@ -79,6 +87,7 @@ TABLES: dict[str, dict[str, str]] = {
     "therapy": THERAPIES,
     "risk_level": RISK_LEVELS,
     "state": STATES,
+    "outcome": OUTCOMES,
 }
 
 

@@ -12,7 +12,8 @@ from django.contrib.auth.management import create_permissions
 INTAKE_COORDINATOR = "intake_coordinator"
 CLINICIAN = "clinician"
 DIRECTORY_MANAGER = "directory_manager"
-ROLES = (INTAKE_COORDINATOR, CLINICIAN, DIRECTORY_MANAGER)
+CLINICAL_LEAD = "clinical_lead"
+ROLES = (INTAKE_COORDINATOR, CLINICIAN, DIRECTORY_MANAGER, CLINICAL_LEAD)
 
 # Submit and read intakes (status and contact details; not answers, scores or flags).
 _COORDINATOR = {
@@ -52,10 +53,17 @@ _DIRECTORY_MANAGER = {
     "referrals.delete_supportresource",
     "referrals.view_supportresource",
 }
+# A clinician who also sets the service's clinical thresholds (measurement-based care: the
+# weeks before a follow-up without response raises not_improving) and reads the outcomes report.
+_CLINICAL_LEAD = _CLINICIAN | {
+    "screening.view_measurementsettings",
+    "screening.change_measurementsettings",
+}
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     INTAKE_COORDINATOR: frozenset(_COORDINATOR),
     CLINICIAN: frozenset(_CLINICIAN),
     DIRECTORY_MANAGER: frozenset(_DIRECTORY_MANAGER),
+    CLINICAL_LEAD: frozenset(_CLINICAL_LEAD),
 }
 
 

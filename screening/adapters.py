@@ -2,6 +2,7 @@
 
 from clinical.medications import MEDICATIONS
 from clinical.rules.types import (
+    FollowUpContext,
     MedicationTrial,
     NeuromodulationCourse,
     PsychotherapyTrial,
@@ -53,7 +54,29 @@ def screening_input(intake: Intake) -> ScreeningInput:
             )
             for c in intake.neuromodulation.all()
         ),
+        follow_up=follow_up_context(intake),
     )
 
 
-INPUT_PREFETCH = ("responses", "medication_trials", "psychotherapy_trials", "neuromodulation")
+def follow_up_context(intake: Intake) -> FollowUpContext | None:
+    """A follow-up's baseline PHQ-9 and elapsed days, with the clinical lead's threshold in
+    force now (recorded in the not_improving flag's evidence)."""
+    if not intake.follow_up_of_id:
+        return None
+    from screening.measurement import not_improving_after_weeks, phq9_total_of
+
+    baseline = intake.follow_up_of
+    return FollowUpContext(
+        baseline_phq9=phq9_total_of(baseline),
+        days_since_baseline=(intake.submitted_at - baseline.submitted_at).days,
+        not_improving_after_weeks=not_improving_after_weeks(),
+    )
+
+
+INPUT_PREFETCH = (
+    "responses",
+    "medication_trials",
+    "psychotherapy_trials",
+    "neuromodulation",
+    "follow_up_of__responses",
+)

@@ -14,13 +14,13 @@
 import operator
 import re
 import uuid
-from datetime import timedelta
+from datetime import date, timedelta
 from functools import reduce
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
-from django.http import HttpResponseNotAllowed, HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, path, reverse
@@ -37,7 +37,8 @@ from ops.text import short_id, words
 from screening import review, selectors
 from screening.api_sections import FLAG_CODES
 from screening.extensions import case_link
-from screening.models import LEVELS, Case, CaseStatus
+from screening.models import LEVELS, Case, CaseStatus, MeasurementSettings
+from screening.outcomes import outcomes_report, report_csv
 from screening.selectors import REVIEW_TARGET
 
 SHORT_ID = re.compile(r"^[0-9a-f]{8,32}$")
@@ -583,3 +584,83 @@ def _url_or_none(name: str, **kwargs) -> str | None:
 def _find_providers_url(case) -> str | None:
     """The matching page for this case, if an app registers one (referrals)."""
     return case_link("find_providers", case)
+
+
+# --- Measurement-based care (issue 21) ---------------------------------------------------------
+
+
+def may_read_outcomes(user) -> bool:
+    """Staff with the clinician or clinical-lead role (both can view cases), or a superuser."""
+    return user.is_active and user.is_staff and user.has_perm("screening.view_case")
+
+
+@admin.register(MeasurementSettings)
+class MeasurementSettingsAdmin(admin.ModelAdmin):
+    """One row, edited by the clinical lead (``screening.change_measurementsettings``); the
+    outcomes report hangs off it at ``outcomes/`` (clinicians and clinical leads)."""
+
+    fields = ("not_improving_after_weeks", "updated_at", "updated_by")
+    readonly_fields = ("updated_at", "updated_by")
+
+    def has_add_permission(self, request):
+        return False  # the one row is made on first save
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def changelist_view(self, request, extra_context=None):
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
+        if self.has_change_permission(request) and not MeasurementSettings.objects.exists():
+            MeasurementSettings.current().save()  # the defaults, so there is a row to edit
+        return HttpResponseRedirect(
+            reverse(
+                "admin:screening_measurementsettings_change",
+                args=[MeasurementSettings.SINGLETON_PK],
+            )
+        )
+
+    def save_model(self, request, obj, form, change):
+        obj.updated_by = request.user
+        super().save_model(request, obj, form, change)
+
+    def get_urls(self):
+        wrap = self.admin_site.admin_view
+        return [
+            path("outcomes/", wrap(self.outcomes_view), name="screening_outcomes_report"),
+            *super().get_urls(),
+        ]
+
+    def outcomes_view(self, request):
+        if not may_read_outcomes(request.user):
+            raise PermissionDenied
+        errors, start, end = [], None, None
+        for key in ("start", "end"):
+            value = request.GET.get(key, "").strip()
+            if not value:
+                continue
+            try:
+                parsed = date.fromisoformat(value)
+            except ValueError:
+                errors.append(f"The {'from' if key == 'start' else 'to'} date must be YYYY-MM-DD.")
+                continue
+            start, end = (parsed, end) if key == "start" else (start, parsed)
+        report = outcomes_report(start=start, end=end)
+        if request.GET.get("export") == "csv" and not errors:
+            response = HttpResponse(report_csv(report), content_type="text/csv; charset=utf-8")
+            response["Content-Disposition"] = 'attachment; filename="outcomes-report.csv"'
+            return response
+        query = urlencode(
+            {"start": start.isoformat() if start else "", "end": end.isoformat() if end else ""}
+        )
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Outcomes: depression remission or response",
+            "report": report,
+            "errors": errors,
+            "start": request.GET.get("start", ""),
+            "end": request.GET.get("end", ""),
+            "csv_query": f"{query}&export=csv",
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/screening/outcomes_report.html", context)

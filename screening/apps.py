@@ -14,10 +14,12 @@ class ScreeningConfig(AppConfig):
         )
         from screening import patient_data, receivers
         from screening.api_sections import FLAG_FILTER, SCREENING_SECTION
+        from screening.measurement import MEASUREMENT_SECTION
         from screening.safety_events import RECORDER
 
         receivers.connect()
         patient_data.register()
         register_safety_recorder(RECORDER)
         register_detail_section(SCREENING_SECTION)
+        register_detail_section(MEASUREMENT_SECTION)
         register_list_filter(FLAG_FILTER)

@@ -3,7 +3,10 @@
 A ``ScreeningRun`` is one evaluation of one intake by one ruleset version (unique), holding the
 whole result as the API shows it. ``Flag`` rows are the run's flags (and, before any run, the
 ``suicide_risk`` flag written synchronously at submission). A ``Case`` is the review work item
-opened when any flag is moderate or higher, or at once for an urgent submission.
+opened for every screened intake (issue 19: every intake has an owner), at once for an urgent
+submission; an intake without a moderate or higher flag is a *routine* case, below the flagged
+ones in the queue. A patient has at most one open case: a later intake of the same (linked)
+patient joins it (``CaseIntake``) instead of opening a second.
 
 A ``SafetyEvent`` is a risk answer acted on before (or without) a submitted intake: PHQ-9 item
 9 or the C-SSRS screen saved in a wizard draft, or the valid risk blocks of an API/FHIR
@@ -16,6 +19,7 @@ import json
 import uuid
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -28,7 +32,11 @@ from ops.text import short_id
 
 LEVELS = ("urgent", "high", "moderate", "info")
 LEVEL_RANK = {level: rank for rank, level in enumerate(LEVELS)}  # 0 is the most pressing
-REVIEW_THRESHOLD = LEVEL_RANK["moderate"]  # a case opens at moderate or higher
+#: A case's level (``Case.priority`` ranks it): its highest flag level, or ``routine`` for an
+#: intake without flags, ranked below every flagged one so the queue keeps flagged cases first.
+CASE_LEVELS = (*LEVELS, "routine")
+CASE_LEVEL_RANK = {level: rank for rank, level in enumerate(CASE_LEVELS)}
+ROUTINE_PRIORITY = CASE_LEVEL_RANK["routine"]
 
 
 class RunStatus(models.TextChoices):
@@ -200,8 +208,13 @@ class Case(ConcurrentTransitionMixin, models.Model):
     """
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    # The intake that opened the case (or joined its safety event). Later intakes of the same
+    # patient join through ``CaseIntake``; ``intakes`` is every one of them, this one included.
     intake = models.OneToOneField(
         Intake, null=True, blank=True, on_delete=models.CASCADE, related_name="case"
+    )
+    intakes = models.ManyToManyField(
+        Intake, through="CaseIntake", related_name="review_cases", blank=True
     )
     safety_event = models.OneToOneField(
         SafetyEvent, null=True, blank=True, on_delete=models.PROTECT, related_name="case"
@@ -209,7 +222,8 @@ class Case(ConcurrentTransitionMixin, models.Model):
     status = FSMField(default=CaseStatus.NEW, choices=CaseStatus.choices)
     urgent = models.BooleanField(default=False)
     priority = models.PositiveSmallIntegerField(
-        default=LEVEL_RANK["info"], help_text="Rank of the highest flag level: 0 urgent … 3 info"
+        default=ROUTINE_PRIORITY,
+        help_text="Rank of the highest flag level: 0 urgent … 3 info, 4 routine (no flag)",
     )
     opened_at = models.DateTimeField(auto_now_add=True)
     assigned_to = models.ForeignKey(
@@ -275,6 +289,16 @@ class Case(ConcurrentTransitionMixin, models.Model):
         return self.status in OPEN_STATUSES
 
     @property
+    def level(self) -> str:
+        """``urgent`` … ``info``, or ``routine`` (``CASE_LEVELS``)."""
+        return CASE_LEVELS[min(self.priority, ROUTINE_PRIORITY)]
+
+    @property
+    def is_routine(self) -> bool:
+        """A routine case: no flag at all, nothing urgent (the only kind closed in bulk)."""
+        return self.priority == ROUTINE_PRIORITY and not self.urgent
+
+    @property
     def unfinished(self) -> bool:
         """Opened for a safety event whose intake has not arrived (yet)."""
         return self.intake_id is None
@@ -315,6 +339,23 @@ class Case(ConcurrentTransitionMixin, models.Model):
         self.closed_reason = reason
 
 
+class CaseIntake(models.Model):
+    """One intake reviewed in a case. Every intake of a case has a row, the one that opened it
+    too; ``intake`` is unique, so an intake is in one case only. Written only by
+    ``screening.services.case_for_intake`` (and the safety-event join)."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="memberships")
+    intake = models.OneToOneField(Intake, on_delete=models.CASCADE, related_name="case_membership")
+    joined_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["joined_at", "id"]
+        indexes = [models.Index(fields=["case", "joined_at"], name="case_intake_by_case")]
+
+    def __str__(self):
+        return f"Intake {short_id(self.intake_id)} in case {short_id(self.case_id)}"
+
+
 class CaseNote(models.Model):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="notes")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -326,3 +367,42 @@ class CaseNote(models.Model):
 
     def __str__(self):  # never the text: __str__ ends up in the audit log
         return f"Note {self.pk} on case {short_id(self.case_id)}"
+
+
+class MeasurementSettings(models.Model):
+    """Measurement-based care settings a clinical lead changes in the admin (one row).
+
+    ``not_improving_after_weeks``: a follow-up submitted at least this many weeks after its
+    baseline without a response or remission raises the ``not_improving`` review flag
+    (clinical.rules.measurement). The value in force is recorded in the flag's evidence."""
+
+    SINGLETON_PK = 1
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=SINGLETON_PK, editable=False)
+    not_improving_after_weeks = models.PositiveSmallIntegerField(
+        default=8,
+        validators=[MinValueValidator(2), MaxValueValidator(52)],
+        help_text="Weeks after the baseline intake without a response (PHQ-9 down 50% or "
+        "more) or remission (PHQ-9 under 5) before a follow-up raises the not_improving "
+        "review flag. Default 8 (STAR*D, APA guideline: 4-8 weeks at an adequate dose).",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = "measurement settings"
+        verbose_name_plural = "measurement settings"
+
+    def __str__(self):
+        return "Measurement settings"
+
+    def save(self, *args, **kwargs):
+        self.pk = self.SINGLETON_PK
+        super().save(*args, **kwargs)
+
+    @classmethod
+    def current(cls) -> "MeasurementSettings":
+        """The row (its defaults when nobody has saved it yet: nothing is written on read)."""
+        return cls.objects.filter(pk=cls.SINGLETON_PK).first() or cls()

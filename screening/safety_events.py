@@ -27,6 +27,7 @@ from screening.models import (
     LEVEL_RANK,
     OPEN_STATUSES,
     Case,
+    CaseIntake,
     SafetyEvent,
     SafetyEventSource,
 )
@@ -237,6 +238,7 @@ def join_safety_event(intake: Intake, *, draft=None, patient_key: str = "") -> C
     )
     case = Case.objects.get(safety_event=event)
     Case.objects.filter(pk=case.pk).update(intake=intake)
+    CaseIntake.objects.create(case=case, intake=intake, joined_at=now)
     case.intake = intake
     log.info("safety_event_joined", event_id=str(event.pk), case_id=str(case.pk))
     return case

@@ -20,6 +20,7 @@ from clinical.medications import MEDICATIONS
 from clinical.questionnaires import INSTRUMENTS, visible_items
 from clinical.rules import RULESET_VERSION
 from clinical.rules.flag_catalogue import FLAG_CATALOGUE, suicide_risk_summary
+from clinical.rules.measurement import measure
 from intake.models import InstrumentResponse, Intake
 from ops.api import error_lines
 from ops.audit import ACCESS, access_history, entries_for, entries_for_objects
@@ -30,6 +31,7 @@ from screening.models import (
     LEVEL_RANK,
     OPEN_STATUSES,
     Case,
+    CaseIntake,
     CaseNote,
     Flag,
     RunStatus,
@@ -88,7 +90,15 @@ def case_queue() -> QuerySet[Case]:
         Case.objects.select_related("intake__patient", "assigned_to", "safety_event")
         .defer(*_QUEUE_DEFERRED)
         .annotate(screening_summary=_current_run_summary())
-        .prefetch_related(Prefetch("intake__flags", queryset=flags, to_attr="current_flags"))
+        .prefetch_related(
+            # Every intake of the case (the one that opened it and those that joined it, such
+            # as follow-ups): their current flags together are the case's.
+            Prefetch(
+                "memberships",
+                queryset=CaseIntake.objects.select_related("intake").only("case", "intake__id"),
+            ),
+            Prefetch("memberships__intake__flags", queryset=flags, to_attr="current_flags"),
+        )
     )
 
 
@@ -96,14 +106,32 @@ def queue_flags(case: Case) -> list[Flag]:
     """The case's current flags, one per code, most pressing first."""
     if case.intake_id is None:
         return []  # a safety event's case: the queue shows its own badge
-    flags = getattr(case.intake, "current_flags", None)
-    if flags is None:
-        flags = list(case.intake.flags.filter(current_flags_q()))
+    flags = _case_flags(case)
     by_code: dict[str, Flag] = {}
     for flag in flags:  # a run's flag replaces the submission's flag of the same code
         if flag.code not in by_code or flag.run_id is not None:
             by_code[flag.code] = flag
     return sorted(by_code.values(), key=lambda f: (LEVEL_RANK[f.level], f.code))
+
+
+def _case_flags(case: Case) -> list[Flag]:
+    """Current flags of every intake of the case: the one that opened it and those that
+    joined it later (a follow-up's not_improving, a later intake's flags)."""
+    members = getattr(case, "_prefetched_objects_cache", {}).get("memberships")
+    if members is not None:
+        flags = [flag for m in members for flag in m.intake.current_flags]
+        if any(m.intake_id == case.intake_id for m in members):
+            return flags
+    else:
+        flags = list(
+            Flag.objects.filter(current_flags_q(), intake__case_membership__case=case).exclude(
+                intake_id=case.intake_id
+            )
+        )
+    own = getattr(case.intake, "current_flags", None)
+    if own is None:
+        own = list(case.intake.flags.filter(current_flags_q()))
+    return [*own, *flags]
 
 
 # --- Queue filters -------------------------------------------------------------------------
@@ -114,7 +142,11 @@ def open_cases(qs: QuerySet[Case]) -> QuerySet[Case]:
 
 
 def cases_with_flag(qs: QuerySet[Case], code: str) -> QuerySet[Case]:
-    current = Flag.objects.filter(current_flags_q(), intake=OuterRef("intake_id"), code=code)
+    current = Flag.objects.filter(
+        current_flags_q(),
+        Q(intake=OuterRef("intake_id")) | Q(intake__case_membership__case=OuterRef("pk")),
+        code=code,
+    )
     if code == "suicide_risk":  # a safety event's case is a suicide-risk case before its intake
         return qs.filter(Exists(current) | Q(intake__isnull=True, safety_event__isnull=False))
     return qs.filter(Exists(current))
@@ -213,6 +245,7 @@ class TrendPoint:
     is_this_intake: bool
     response: bool = False
     remission: bool = False
+    outcome: str = ""  # clinical.rules.measurement outcome of a later intake ("" otherwise)
 
 
 @dataclass
@@ -424,7 +457,7 @@ def symptom_trend(patient_id, *, this_intake_id=None) -> list[TrendPoint]:
     the follow-ups."""
     intakes = (
         Intake.objects.filter(patient_id=patient_id)
-        .only("id", "submitted_at", "patient_id")
+        .only("id", "submitted_at", "patient_id", "follow_up_of_id")
         .order_by("submitted_at")
         .prefetch_related(
             Prefetch(
@@ -443,6 +476,7 @@ def symptom_trend(patient_id, *, this_intake_id=None) -> list[TrendPoint]:
     )
     points: list[TrendPoint] = []
     baseline = None
+    totals: dict = {}  # intake id -> PHQ-9 total, for a follow-up's own baseline
     for intake in intakes:
         scores = _scores_of(intake.current_runs[0] if intake.current_runs else None)
         responses = {r.instrument: r for r in intake.mood_responses}
@@ -452,9 +486,14 @@ def symptom_trend(patient_id, *, this_intake_id=None) -> list[TrendPoint]:
         gad7 = (scores.get("gad7") or {}).get("total")
         if gad7 is None:
             gad7 = _total_from_answers(responses.get("gad7"))
+        totals[intake.pk] = phq9
         follow_up = baseline is not None
         if baseline is None and phq9 is not None:
             baseline = phq9
+        # A follow-up intake is measured against its own baseline; a later intake against
+        # the first (clinical.rules.measurement: remission first, then worse, response...).
+        against = totals.get(intake.follow_up_of_id, baseline) if follow_up else None
+        outcome = measure(against, phq9).outcome if None not in (against, phq9) else ""
         points.append(
             TrendPoint(
                 intake_id=str(intake.pk),
@@ -462,10 +501,9 @@ def symptom_trend(patient_id, *, this_intake_id=None) -> list[TrendPoint]:
                 phq9=phq9,
                 gad7=gad7,
                 is_this_intake=intake.pk == this_intake_id,
-                response=bool(
-                    follow_up and phq9 is not None and baseline and phq9 <= baseline * 0.5
-                ),
+                response=bool(follow_up and phq9 is not None and against and phq9 <= against * 0.5),
                 remission=bool(follow_up and phq9 is not None and phq9 < 5),
+                outcome=outcome,
             )
         )
     return points
@@ -479,6 +517,7 @@ def trend_chart_data(points: list[TrendPoint]) -> dict:
         "gad7": [p.gad7 for p in points],
         "response": [p.response for p in points],
         "remission": [p.remission for p in points],
+        "outcome": [p.outcome for p in points],
         "current": [p.is_this_intake for p in points],
     }
 

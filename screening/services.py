@@ -5,26 +5,29 @@ retry after a crash finds the work done and returns it.
 """
 
 import copy
+from dataclasses import dataclass
 from datetime import timedelta
 
 import structlog
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import prefetch_related_objects
+from django.db.models import Q, prefetch_related_objects
 from django.utils import timezone
 
 from clinical.rules import RULESET_VERSION, evaluate
 from clinical.rules.flag_catalogue import flag_info, suicide_risk_summary
-from intake.models import Intake, IntakeStatus
+from intake.models import Intake, IntakeStatus, Patient
 from ops.audit import record_change, service_write
 from ops.queries import any_match
 from ops.queueing import enqueue_on_commit
 from screening.adapters import INPUT_PREFETCH, screening_input
 from screening.models import (
     LEVEL_RANK,
-    REVIEW_THRESHOLD,
+    OPEN_STATUSES,
+    ROUTINE_PRIORITY,
     Case,
+    CaseIntake,
     Flag,
     RunStatus,
     ScreeningRun,
@@ -63,14 +66,86 @@ def record_urgent_submission(intake: Intake) -> Case:
             "evidence": evidence,
         },
     )
-    case, created = Case.objects.get_or_create(
-        intake=intake, defaults={"urgent": True, "priority": LEVEL_RANK["urgent"]}
-    )
-    if created:
-        from screening.tasks import notify_urgent_case
+    return case_for_intake(intake, priority=LEVEL_RANK["urgent"], urgent=True).case
 
-        enqueue_on_commit(notify_urgent_case, str(case.pk))
-    return case
+
+# --- The case an intake is reviewed in ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CaseForIntake:
+    case: Case
+    #: "opened" (a new case), "joined" (the patient's open case), "existing" (already in one)
+    how: str
+
+
+def _case_of(intake: Intake) -> Case | None:
+    """The case the intake is already in (opened by it, or joined), if any."""
+    return any_match(
+        Case.objects.filter(
+            Q(intake_id=intake.pk)
+            | Q(pk__in=CaseIntake.objects.filter(intake_id=intake.pk).values("case_id"))
+        )
+    )
+
+
+def _enqueue_notification(case: Case) -> None:
+    from screening.tasks import notify_urgent_case
+
+    enqueue_on_commit(notify_urgent_case, str(case.pk))
+
+
+def case_for_intake(intake: Intake, *, priority: int, urgent: bool = False) -> CaseForIntake:
+    """Inside the caller's transaction: the case the intake is reviewed in, at ``priority`` (a
+    ``CASE_LEVEL_RANK``) or more pressing. Safe to call again (a redelivered task finds it).
+
+    * Already in a case: its level is raised if this is more pressing (never lowered).
+    * Else, the patient's open case (new or in review) is joined: one open case per patient.
+      Race-safe: the patient's row is locked first, so two intakes of one patient screened at
+      once queue here and the second joins the case the first opened. An urgent intake that
+      joins makes the case urgent and clears its acknowledgement, notification and escalation:
+      on-call is paged for the new answer exactly as for a new urgent case.
+    * Else a new case is opened (urgent: on-call is paged after commit).
+    """
+    case = _case_of(intake)
+    if case is not None:
+        _raise_level(case, priority=priority, urgent=urgent)
+        return CaseForIntake(case, "existing")
+    any_match(Patient.objects.select_for_update().filter(pk=intake.patient_id).only("pk"))
+    case = any_match(
+        Case.objects.select_for_update(of=("self",)).filter(
+            status__in=OPEN_STATUSES, memberships__intake__patient_id=intake.patient_id
+        )
+    )
+    if case is not None:
+        CaseIntake.objects.create(case=case, intake=intake)
+        _raise_level(case, priority=priority, urgent=urgent, new_urgent_answer=urgent)
+        log.info("intake_joined_case", intake_id=str(intake.pk), case_id=str(case.pk))
+        return CaseForIntake(case, "joined")
+    case = Case.objects.create(intake=intake, priority=priority, urgent=urgent)
+    CaseIntake.objects.create(case=case, intake=intake)
+    if urgent:
+        _enqueue_notification(case)
+    return CaseForIntake(case, "opened")
+
+
+def _raise_level(case: Case, *, priority: int, urgent: bool, new_urgent_answer=False) -> None:
+    changes = {}
+    if priority < case.priority:
+        changes["priority"] = priority
+    if urgent and not case.urgent:
+        changes["urgent"] = True
+    if new_urgent_answer:  # a clinician must acknowledge this answer too
+        changes.update(
+            acknowledged_at=None, acknowledged_by=None, notified_at=None, escalated_at=None
+        )
+    if not changes:
+        return
+    Case.objects.filter(pk=case.pk).update(**changes, updated_at=timezone.now())
+    for field, value in changes.items():
+        setattr(case, field, value)
+    if case.urgent and (new_urgent_answer or "urgent" in changes):
+        _enqueue_notification(case)
 
 
 def screening_run_execute(intake_id) -> ScreeningRun | None:
@@ -122,7 +197,7 @@ def screening_run_execute(intake_id) -> ScreeningRun | None:
             for f in flags
         )
         _mark_screened(intake)
-        _open_case_if_needed(intake, flags)
+        _open_case(intake, flags)
     log.info(
         "intake_screened",
         intake_id=str(intake_id),
@@ -157,19 +232,13 @@ def screening_run_failed(intake_id, error: BaseException) -> None:
         intake.status = IntakeStatus.SCREENING_FAILED
         intake.save(update_fields=["status"])
         # A failed screening still reaches a clinician: nothing may be silently dropped.
-        Case.objects.get_or_create(intake=intake, defaults={"priority": LEVEL_RANK["high"]})
+        case_for_intake(intake, priority=LEVEL_RANK["high"])
 
 
-def _open_case_if_needed(intake: Intake, flags: list[dict]) -> None:
-    ranks = [LEVEL_RANK[f["level"]] for f in flags]
-    top = min(ranks, default=LEVEL_RANK["info"])
-    case = any_match(Case.objects.filter(intake=intake))
-    if case is not None:
-        if top < case.priority:
-            Case.objects.filter(pk=case.pk).update(priority=top)
-        return
-    if top <= REVIEW_THRESHOLD:
-        Case.objects.create(intake=intake, priority=top, urgent=top == LEVEL_RANK["urgent"])
+def _open_case(intake: Intake, flags: list[dict]) -> None:
+    """Every screened intake has an owner: its flags' highest level, or a routine case."""
+    top = min((LEVEL_RANK[f["level"]] for f in flags), default=ROUTINE_PRIORITY)
+    case_for_intake(intake, priority=top, urgent=top == LEVEL_RANK["urgent"])
 
 
 def sweep_unscreened(*, older_than: timedelta | None = None, batch=SWEEP_BATCH) -> int:

@@ -179,6 +179,17 @@ _CATALOGUE = (
         instruments=("phq15",),
         summary="PHQ-15 {severity} somatic symptom burden: review",
     ),
+    FlagInfo(
+        code="not_improving",
+        levels=("moderate",),
+        label="Not improving",
+        display="Not improving on follow-up",
+        instruments=("phq9",),
+        summary=(
+            "Not improving: no response or remission on the PHQ-9 {weeks} weeks after the "
+            "baseline — review the treatment plan"
+        ),
+    ),
 )
 
 #: Flag code -> its facts, in the order of clinical.md §8.

@@ -13,6 +13,7 @@ from clinical.rules.drugs import DRUG_SCREEN_CUTOFF
 from clinical.rules.flag_catalogue import flag_info, suicide_risk_summary
 from clinical.rules.gad7 import GAD7_CUTOFF
 from clinical.rules.mdq import MDQ_MIN_SYMPTOMS, MDQ_SYMPTOM_ITEMS, mdq_problem_word
+from clinical.rules.measurement import measure, not_improving
 from clinical.rules.ocd import OCD_ITEM_WORDS
 from clinical.rules.panic import PANIC_GATE_ITEMS, PANIC_MIN_SYMPTOMS, PANIC_SYMPTOM_ITEMS
 from clinical.rules.phq15 import PHQ15_HIGH, PHQ15_MEDIUM
@@ -249,6 +250,29 @@ def somatic_symptoms_flag(ctx: FlagContext) -> Flag | None:
     return _flag("somatic_symptoms", summary, evidence, lowered=phq15.total < PHQ15_HIGH)
 
 
+def not_improving_flag(ctx: FlagContext) -> Flag | None:
+    """A follow-up at least N weeks after its baseline (N set by the clinical lead, default 8)
+    that is neither a response nor a remission (clinical.rules.measurement)."""
+    follow_up, phq9 = ctx.inp.follow_up, ctx.scored("phq9")
+    if follow_up is None or phq9 is None or follow_up.baseline_phq9 is None:
+        return None
+    found = measure(follow_up.baseline_phq9, phq9.total)
+    weeks = follow_up.not_improving_after_weeks
+    if not not_improving(
+        found.outcome, days_since_baseline=follow_up.days_since_baseline, after_weeks=weeks
+    ):
+        return None
+    change = "no change" if found.change_pct is None else f"{found.change_pct:+.1f} %"
+    evidence = (
+        f"PHQ-9 {found.phq9} against {found.baseline_phq9} at baseline ({change}): "
+        + found.outcome.replace("_", " "),
+        f"{follow_up.days_since_baseline // 7} weeks after the baseline "
+        f"(threshold: {_plural(weeks, 'week')}, set by the clinical lead)",
+    )
+    summary = _summary("not_improving", weeks=follow_up.days_since_baseline // 7)
+    return _flag("not_improving", summary, evidence)
+
+
 FLAG_RULES: tuple[Callable[[FlagContext], Flag | None], ...] = (
     suicide_risk_flag,
     possible_trd_flag,
@@ -262,6 +286,7 @@ FLAG_RULES: tuple[Callable[[FlagContext], Flag | None], ...] = (
     childhood_adversity_flag,
     anxiety_flag,
     somatic_symptoms_flag,
+    not_improving_flag,
 )
 
 

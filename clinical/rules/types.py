@@ -81,6 +81,17 @@ class PsychotherapyTrial:
 
 
 @dataclass(frozen=True, slots=True)
+class FollowUpContext:
+    """A follow-up intake's baseline: its PHQ-9 total (None if unscored), the whole days from
+    the baseline's submission to the follow-up's, and the ``not_improving`` threshold in
+    weeks in force when it was screened."""
+
+    baseline_phq9: int | None
+    days_since_baseline: int
+    not_improving_after_weeks: int
+
+
+@dataclass(frozen=True, slots=True)
 class ScreeningInput:
     sex_at_birth: str  # female | male | intersex | unknown
     # instrument key -> item key -> value; only instruments answered are present
@@ -90,6 +101,9 @@ class ScreeningInput:
     medication_trials: tuple[MedicationTrial, ...] = ()
     psychotherapy_trials: tuple[PsychotherapyTrial, ...] = ()
     neuromodulation: tuple[NeuromodulationCourse, ...] = ()
+    # A follow-up intake (measurement-based care): what its baseline was, when, and the
+    # clinical lead's not_improving threshold (clinical.rules.measurement).
+    follow_up: FollowUpContext | None = None
 
 
 # --- Scores ------------------------------------------------------------------------------------

@@ -18,7 +18,10 @@ class TestForbiddenPage:
         assert response.status_code == 403
         page = response.content.decode()
         assert 'data-testid="forbidden"' in page
-        assert "Only staff with the <strong>clinician</strong> role can see cases." in page
+        assert (
+            "Only staff with the <strong>clinician</strong> or <strong>clinical lead</strong> "
+            "role can see cases."
+        ) in page
         assert "You are signed in as cora." in page
         assert "403 Forbidden" not in page
 
@@ -27,8 +30,8 @@ class TestForbiddenPage:
         response = client.get("/admin/intake/intake/")
         assert response.status_code == 403
         assert (
-            "Only staff with the <strong>intake coordinator</strong> or "
-            "<strong>clinician</strong> role can see intakes."
+            "Only staff with the <strong>intake coordinator</strong>, "
+            "<strong>clinician</strong> or <strong>clinical lead</strong> role can see intakes."
         ) in response.content.decode()
 
     def test_a_page_no_role_may_use(self, client, root):

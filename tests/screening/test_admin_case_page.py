@@ -147,7 +147,8 @@ class TestCasePage:
         )
         # The same partner, external id (MRN-00042) and birth date: one patient each time.
         submit(first, by=cora), submit(better, by=cora)
-        case = Case.objects.get(intake=submit(remitted, by=cora))  # TRD history: a case
+        # One patient, one open case: the later intakes joined the first's case.
+        case = Case.objects.get(intakes=submit(remitted, by=cora))
         response = clinician.get(page_url(case))
         page = response.content.decode()
         data = json.loads(

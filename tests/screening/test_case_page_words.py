@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 
 from ops.text import short_id
-from screening.models import Case
+from screening.models import Case, CaseIntake
 from screening.selectors import safety_words
 from tests.conftest import login
 from tests.factories import intake_payload, urgent_payload
@@ -93,7 +93,9 @@ class TestShortId:
         first, second = new_case(), new_case()
         # Give the second case an id sharing the first's 8 characters (the only way to collide).
         twin = short_id(first.pk) + str(second.pk)[8:]
+        CaseIntake.objects.filter(case=second).delete()  # its membership follows it below
         Case.objects.filter(pk=second.pk).update(id=twin)
+        CaseIntake.objects.create(case_id=twin, intake_id=second.intake_id)
         response = clinician.get(f"{QUEUE}{short_id(first.pk)}/change/", follow=True)
         assert response.redirect_chain[0][0] == f"{QUEUE}?status=all&q={short_id(first.pk)}"
         assert f"More than one case starts with {short_id(first.pk)}: choose one." in [

@@ -74,7 +74,10 @@ class TestScreeningRun:
     def test_a_missing_intake_is_a_quiet_return(self, db):
         assert services.screening_run_execute("00000000-0000-0000-0000-000000000000") is None
 
-    def test_case_opens_for_moderate_or_higher_flags_only(self, submitted):
+    def test_every_intake_has_a_case_and_the_same_patient_one_open_case(self, submitted):
+        """Issue 19 (replacing "a case opens for moderate or higher flags only"): a flagged
+        intake opens a case at its highest level; a later unflagged intake of the same patient
+        (the same partner, external id and birth date) joins that open case."""
         flagged = submitted()
         assert Case.objects.get(intake=flagged).priority == 1  # possible_trd is high
         quiet = submitted(
@@ -83,7 +86,10 @@ class TestScreeningRun:
                 treatment_history={},
             )
         )
-        assert not Case.objects.filter(intake=quiet).exists()
+        assert not quiet.flags.exists()
+        [case] = Case.objects.all()
+        assert set(case.intakes.all()) == {flagged, quiet}
+        assert case.priority == 1  # never lowered by the quieter intake
 
     def test_a_rules_error_is_recorded_and_still_reaches_a_clinician(self, submitted, monkeypatch):
         def broken(_):

@@ -1,6 +1,6 @@
 /* The case page's PHQ-9 / GAD-7 trend (Chart.js, vendored in ./vendor). Data comes from the
    page through json_script (#trend-data); no inline script. Response (PHQ-9 at least 50 %
-   below the first intake's) and remission (PHQ-9 under 5) are marked on the PHQ-9 line and
+   below its baseline: a follow-up's own, else the first intake's) and remission (PHQ-9 under 5) are marked on the PHQ-9 line and
    drawn as dashed thresholds. */
 (function () {
   "use strict";

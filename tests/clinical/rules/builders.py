@@ -122,6 +122,7 @@ def screening_input(
     psychotic: bool = False,
     neuromodulation=(),
     psychotherapy: tuple[PsychotherapyTrial, ...] = (),
+    follow_up=None,
 ) -> ScreeningInput:
     return ScreeningInput(
         sex_at_birth=sex,
@@ -131,6 +132,7 @@ def screening_input(
         medication_trials=indexed(*courses),
         psychotherapy_trials=psychotherapy,
         neuromodulation=tuple(replace(c, index=i) for i, c in enumerate(neuromodulation)),
+        follow_up=follow_up,
     )
 
 

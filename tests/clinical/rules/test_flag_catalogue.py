@@ -9,6 +9,7 @@ import pytest
 from clinical.rules import assess_safety, evaluate
 from clinical.rules.flag_catalogue import FLAG_CATALOGUE, FLAG_CODES, suicide_risk_summary
 from clinical.rules.flags import FLAG_RULES
+from clinical.rules.types import FollowUpContext
 from tests.clinical.rules.builders import (
     KITCHEN_SINK,
     course,
@@ -40,6 +41,12 @@ def raised() -> set[tuple[str, str]]:
         _raised(KITCHEN_SINK)
         | _raised({**KITCHEN_SINK, "ocd_screen": {**dict.fromkeys(q(1, 5), True), "q6": True}})
         | _raised({**KITCHEN_SINK, "phq15": phq15(12)})
+        | {
+            (f.code, f.level)
+            for f in evaluate(
+                screening_input(follow_up=FollowUpContext(16, 56, 8), answers={"phq9": phq9(15)})
+            ).flags
+        }
     )
 
 
