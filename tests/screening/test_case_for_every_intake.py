@@ -22,8 +22,9 @@ from screening.models import (
     CaseStatus,
 )
 from screening.selectors import case_queue
+from tests.conftest import submit
 from tests.factories import PHQ9_NO_RISK, intake_payload, urgent_payload
-from tests.screening.test_review_services import patient_fields, submit
+from tests.screening.conftest import patient_fields
 
 
 def quiet_payload(**patient):

@@ -11,10 +11,10 @@ from intake.models import Intake
 from intake.services import follow_up_submit
 from screening.models import Case, Flag, MeasurementSettings
 from screening.selectors import case_queue, cases_with_flag, queue_flags, symptom_trend
-from tests.conftest import login
+from tests.conftest import login, submit
 from tests.factories import intake_payload
 from tests.intake.test_follow_up_service import phq9
-from tests.screening.test_review_services import patient_fields, submit
+from tests.screening.conftest import patient_fields
 
 
 def baseline(total=18, days_ago=0) -> Intake:

@@ -33,10 +33,10 @@ from ops import roles
 from screening import review
 from screening.models import Case, MeasurementSettings
 from screening.outcomes import outcomes_report, report_csv
-from tests.conftest import login
+from tests.conftest import login, submit
 from tests.factories import intake_payload
 from tests.intake.test_follow_up_service import phq9
-from tests.screening.test_review_services import patient_fields, submit
+from tests.screening.conftest import patient_fields
 
 REPORT = "/admin/screening/measurementsettings/outcomes/"
 
