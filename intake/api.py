@@ -370,8 +370,12 @@ class ItemSchema(serializers.Serializer):
     required = serializers.BooleanField()
     show_if = serializers.DictField(
         allow_null=True,
-        help_text='{"item": "q2", "equals": true}, or {"patient": "sex_at_birth", '
-        '"not_equals": "male"} for an item shown by a patient attribute.',
+        help_text='{"item": "q2", "equals": true}; {"item": "q1", "not_equals": 0} (asked unless '
+        "item q1 has that answer); "
+        '{"items": ["q1a", …], "equals": true, "at_least": 2} (asked when at least that many '
+        'of the items have the answer); or {"patient": "sex_at_birth", "not_equals": "male"} '
+        "for an item shown by a patient attribute. A published skip (AUDIT-C q2-q3, MDQ q2) "
+        'adds "skipped_answer": the answer it implies, accepted when the item was not asked.',
     )
 
 
