@@ -160,6 +160,7 @@ def treatment_history_as_submitted(intake: Intake) -> dict:
                 "adherence": t.adherence,
                 "outcome": t.outcome,
                 "current_episode": t.current_episode,
+                **({} if t.ongoing is None else {"ongoing": t.ongoing}),
             }
             for t in intake.medication_trials.all()
         ],
@@ -398,6 +399,17 @@ class MedicationSchema(serializers.Serializer):
         help_text="The drug, when trials are counted: this key, or the drug this entry is "
         'another formulation of ("paroxetine" for paroxetine_cr). Courses of one agent are '
         "one failed agent (a second course is dose optimisation)."
+    )
+    label_max_daily_dose_mg = serializers.FloatField(
+        allow_null=True,
+        help_text="Label maximum daily dose (US labelling); a course above it is noted "
+        '"verify dose". Null when the label gives none.',
+    )
+    label_min_daily_dose_mg = serializers.FloatField(
+        allow_null=True,
+        help_text="The label's lowest effective daily dose, used by the label-dose count "
+        "(R-LABEL); equal to min_adequate_daily_dose_mg except venlafaxine (75) and "
+        "vilazodone (20). Null for augmentation agents.",
     )
 
     def get_fields(self):  # "class" is a Python keyword

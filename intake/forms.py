@@ -949,7 +949,15 @@ MEDICATION_ROWS = RowGroup(
     key="medication",
     body_key="medication_trials",
     count_field="medication_rows",
-    stems=("med_name", "med_dose", "med_weeks", "med_adherence", "med_outcome", "med_current"),
+    stems=(
+        "med_name",
+        "med_dose",
+        "med_weeks",
+        "med_adherence",
+        "med_outcome",
+        "med_current",
+        "med_ongoing",
+    ),
     body_names=(
         "medication",
         "max_daily_dose_mg",
@@ -957,6 +965,7 @@ MEDICATION_ROWS = RowGroup(
         "adherence",
         "outcome",
         "current_episode",
+        "ongoing",
     ),
     significant=("med_name", "med_dose", "med_weeks", "med_adherence", "med_outcome"),
     noun="Medication",
@@ -1018,6 +1027,8 @@ def _row_field(stem: str) -> forms.Field:
         return yes_no_field(
             label="Was this during your current episode of depression?", required=False
         )
+    if stem == "med_ongoing":  # no answer pre-selected: a blank is "not said"
+        return yes_no_field(label="Are you still taking it? (optional)", required=False)
     if stem == "therapy_type":
         return forms.ChoiceField(
             label="Type of therapy", choices=PSYCHOTHERAPY_CHOICES, required=False

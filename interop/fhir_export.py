@@ -488,6 +488,12 @@ def medication_statement(b: _Builder, trial, review: dict | None) -> MedicationS
                     sub("adherence", valueCode=trial.adherence),
                     sub("outcome", valueCode=trial.outcome),
                     sub("currentEpisode", valueBoolean=trial.current_episode),
+                    # Still taken at intake; left out when the patient did not say.
+                    *(
+                        []
+                        if trial.ongoing is None
+                        else [sub("ongoing", valueBoolean=trial.ongoing)]
+                    ),
                 ],
             )
         ],

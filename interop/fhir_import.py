@@ -28,8 +28,8 @@ The mapping (the README's "FHIR" section documents it for partners):
   the medication from our ``CS_MEDICATION`` code, else the coding's display or the text
   (resolved like the JSON API's names); ``dosage[0].maxDosePerPeriod`` (mg per 1 d) ->
   ``max_daily_dose_mg``; the ``medication-trial`` extension -> ``weeks_at_max_dose`` (wk),
-  ``adherence``, ``outcome``, ``current_episode``. ``not-taken`` and ``entered-in-error``
-  statements are skipped.
+  ``adherence``, ``outcome``, ``current_episode``, ``ongoing``. ``not-taken`` and
+  ``entered-in-error`` statements are skipped.
 * ``Procedure`` coded in ``CS_PSYCHOTHERAPY`` / ``CS_NEUROMODULATION`` (optional) ->
   ``psychotherapy_trials`` / ``neuromodulation``, details from the ``treatment-course``
   extension; other procedures are ignored.
@@ -633,6 +633,7 @@ def _translate_medications(t: Translation, entries: _Entries, refs) -> list:
             ("adherence", "adherence", "valueCode"),
             ("outcome", "outcome", "valueCode"),
             ("current_episode", "currentEpisode", "valueBoolean"),
+            ("ongoing", "ongoing", "valueBoolean"),
         ):
             t.at((*path, key), f"{ext_at}.extension('{sub_url}')")
             value = getattr(details.get(sub_url), value_name, None)
