@@ -6,7 +6,11 @@ reached the MGH-ATRQ minimum (§3), it was taken at that dose for ≥ 6 weeks, a
 ``all`` or ``most_days``; it *failed* when adequate and the outcome was ``no_response``
 (< 25 % better) or ``partial_response`` (25-49 %). Distinct agents count once. Augmentation
 agents and earlier episodes never count. Alternative readings (§1.4 "Report alongside"):
-the 4-week rule (≥ 4 weeks) and the under-25 % rule (only ``no_response`` fails).
+the 4-week rule (≥ 4 weeks), the under-25 % rule (only ``no_response`` fails) and the
+label-dose rule (R-LABEL: the label's lowest effective dose instead of the MGH-ATRQ minimum).
+An ongoing course under 4 weeks without benefit yet is too early (not failed, not
+pseudo-resistance); a dose above the label maximum gets a "verify dose" note
+(docs/clinical-reference.md, "Issue 20 additions").
 """
 
 from collections.abc import Iterable
