@@ -231,7 +231,9 @@ IntakeDetailSchema = inline_serializer(
         "amendments": serializers.ListField(child=serializers.DictField(), required=False),
         "screening": serializers.DictField(
             required=False,
-            help_text="Clinicians only: status, ruleset_version, scores, trd, flags.",
+            help_text="Clinicians only: status, ruleset_version, scores, trd, flags. "
+            "trd.alternative_counts.label_dose is the label-dose count (R-LABEL); each "
+            'trd.trials entry has notes ("verify dose: …", "too early: …").',
         ),
     },
 )
