@@ -12,7 +12,10 @@ Rules (from the contract and ``docs/clinical-reference.md`` §4):
   here (although ``isinstance(True, int)`` in Python), ``1`` is not ``true``, and floats and
   strings are rejected.
 * A visible required item must be answered; an optional one may be left out.
-* An answer to an item hidden by skip logic is rejected ("Not asked: …").
+* An answer to an item hidden by skip logic is rejected ("Not asked: …"), except the answer the
+  published skip implies (the condition's ``skipped_answer``: AUDIT-C items 2-3 = 0 after item 1
+  = "Never", MDQ question 2 = No with fewer than two symptoms), which forms that ask every item
+  send and which scores the same. A different answer contradicts the skip and is rejected.
 * When the item controlling a condition is itself missing or invalid, whether the dependent
   items were asked cannot be known: only the controlling item is reported, and answers given to
   its dependents are checked for type but neither required nor rejected.
@@ -28,6 +31,7 @@ from enum import Enum
 
 from clinical.questionnaires import (
     INSTRUMENTS,
+    CountCondition,
     Instrument,
     Item,
     ItemCondition,
@@ -91,7 +95,8 @@ def validate_instrument_answers(
                 errors[item.key] = [REQUIRED_MESSAGE]
             continue
         if state is _Visibility.NOT_ASKED:
-            errors[item.key] = [_not_asked_message(item)]
+            if not _is_skipped_answer(item, answers[item.key]):
+                errors[item.key] = [_not_asked_message(item)]
             continue
         problem = answer_problem(item, answers[item.key])
         if problem is None:
@@ -154,6 +159,8 @@ def _visibility(
     condition = item.show_if
     if condition is None:
         return _Visibility.ASKED
+    if isinstance(condition, CountCondition):
+        return _count_visibility(condition, instrument, answers, visibility, valid)
     if not isinstance(condition, ItemCondition):
         return _Visibility.ASKED if condition.is_met_by(sex_at_birth) else _Visibility.NOT_ASKED
     controller = condition.item
@@ -171,10 +178,42 @@ def _visibility(
     return _Visibility.ASKED if condition.is_met_by(answers[controller]) else _Visibility.NOT_ASKED
 
 
+def _count_visibility(
+    condition: CountCondition,
+    instrument: Instrument,
+    answers: Mapping[object, object],
+    visibility: Mapping[str, _Visibility],
+    valid: set[str],
+) -> _Visibility:
+    """Asked once enough valid controlling answers meet the condition; undetermined while a
+    required controlling item is missing or invalid and could still tip the count."""
+    given = {key: answers[key] for key in condition.items if key in valid}
+    if condition.is_met(given):
+        return _Visibility.ASKED
+    for key in condition.items:
+        if visibility[key] is not _Visibility.ASKED:
+            continue
+        if key in answers and key not in valid:
+            return _Visibility.UNDETERMINED
+        if key not in answers and instrument.item(key).required:
+            return _Visibility.UNDETERMINED
+    return _Visibility.NOT_ASKED
+
+
+def _is_skipped_answer(item: Item, value: object) -> bool:
+    """The answer the published skip implies (scores as if the item were not asked)."""
+    implied = getattr(item.show_if, "skipped_answer", None)
+    return implied is not None and type(value) is type(implied) and value == implied
+
+
 def _one_of_message(item: Item) -> str:
     return "Must be one of " + ", ".join(str(value) for value in item.option_values) + "."
 
 
 def _not_asked_message(item: Item) -> str:
     assert item.show_if is not None
+    implied = getattr(item.show_if, "skipped_answer", None)
+    if implied is not None:
+        answer = str(implied).lower()  # 0 -> "0", False -> "false" (the JSON spelling)
+        return f"Not asked: {item.show_if.describe()}; leave it out or send {answer}."
     return f"Not asked: {item.show_if.describe()}."

@@ -123,6 +123,9 @@ class Medication:
             "usual_dose": self.usual_dose,
             "note": self.note,
             "source": self.source,
+            # Label doses (US prescribing information), see LABEL_MAXIMA / LABEL_MINIMA:
+            "label_max_daily_dose_mg": label_maximum_mg(self.key),
+            "label_min_daily_dose_mg": label_minimum_mg(self.key),
         }
 
 
@@ -489,3 +492,115 @@ def suggest_medication(name: str) -> str | None:
         normalised, list(_NAME_INDEX), n=1, cutoff=_SUGGESTION_CUTOFF
     )
     return _NAME_INDEX[matches[0]] if matches else None
+
+
+# --------------------------------------------------------------------------------------------
+# Label doses: the "verify dose" note and the label-dose count (R-LABEL)
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LabelDose:
+    """A daily dose from a drug's product labelling, with where it comes from."""
+
+    daily_dose_mg: float
+    source: str
+
+
+_US_LABEL = "US prescribing information (FDA label), maximum recommended daily dose [recalled]"
+_US_LABEL_INPATIENT = (
+    "US prescribing information (FDA label), maximum for hospitalised patients (lower for "
+    "outpatients) [recalled]"
+)
+_US_LABEL_ADJUNCT = "US prescribing information, adjunctive MDD maximum [recalled]"
+
+#: The label maximum daily dose: a course above it gets a "verify dose" note (a typo, or a
+#: specialist's off-label dose to confirm). Not a refusal: the API refuses only doses above ten
+#: times ``max_plausible_daily_dose_mg``. Where the label has an inpatient maximum, that higher
+#: figure is used, so that the note marks doses no label supports. Drugs without a clear label
+#: maximum (desvenlafaxine's label gives no maximum beyond "doses up to 400 mg/day were
+#: studied"; lithium is dosed by serum level; liothyronine is off-label in depression) have none.
+LABEL_MAXIMA: dict[str, LabelDose] = {
+    "fluoxetine": LabelDose(80, _US_LABEL),
+    "sertraline": LabelDose(200, _US_LABEL),
+    "paroxetine": LabelDose(50, _US_LABEL + " (MDD)"),
+    "paroxetine_cr": LabelDose(62.5, _US_LABEL + " (MDD)"),
+    "citalopram": LabelDose(40, _US_LABEL + " (FDA 2011: 40 mg; 20 mg over 60 years)"),
+    "escitalopram": LabelDose(20, _US_LABEL),
+    "fluvoxamine": LabelDose(300, _US_LABEL + " (OCD)"),
+    "venlafaxine": LabelDose(375, _US_LABEL_INPATIENT + "; XR 225 mg/day"),
+    "duloxetine": LabelDose(120, _US_LABEL),
+    "levomilnacipran": LabelDose(120, _US_LABEL),
+    "milnacipran": LabelDose(200, _US_LABEL + " (fibromyalgia)"),
+    "bupropion": LabelDose(450, _US_LABEL + " (IR/XL; SR 400)"),
+    "mirtazapine": LabelDose(45, _US_LABEL),
+    "trazodone": LabelDose(600, _US_LABEL_INPATIENT),
+    "nefazodone": LabelDose(600, _US_LABEL),
+    "vilazodone": LabelDose(40, _US_LABEL),
+    "vortioxetine": LabelDose(20, _US_LABEL),
+    "agomelatine": LabelDose(50, "EU summary of product characteristics (Valdoxan) [recalled]"),
+    "amitriptyline": LabelDose(300, _US_LABEL_INPATIENT),
+    "nortriptyline": LabelDose(150, _US_LABEL),
+    "imipramine": LabelDose(300, _US_LABEL_INPATIENT),
+    "clomipramine": LabelDose(250, _US_LABEL + " (OCD)"),
+    "desipramine": LabelDose(300, _US_LABEL),
+    "doxepin": LabelDose(300, _US_LABEL),
+    "trimipramine": LabelDose(300, _US_LABEL_INPATIENT),
+    "amoxapine": LabelDose(600, _US_LABEL_INPATIENT),
+    "maprotiline": LabelDose(225, _US_LABEL_INPATIENT),
+    "protriptyline": LabelDose(60, _US_LABEL),
+    "phenelzine": LabelDose(90, _US_LABEL),
+    "tranylcypromine": LabelDose(60, _US_LABEL),
+    "isocarboxazid": LabelDose(60, _US_LABEL),
+    "selegiline_transdermal": LabelDose(12, _US_LABEL + " (mg/24 h)"),
+    "moclobemide": LabelDose(600, "Canadian/EU product monograph [recalled]"),
+    "aripiprazole": LabelDose(15, _US_LABEL_ADJUNCT),
+    "quetiapine": LabelDose(300, _US_LABEL_ADJUNCT + " (quetiapine XR)"),
+    "brexpiprazole": LabelDose(3, _US_LABEL_ADJUNCT),
+    "cariprazine": LabelDose(3, _US_LABEL_ADJUNCT),
+    "olanzapine_fluoxetine": LabelDose(18, _US_LABEL + " (olanzapine component, 18/75 mg)"),
+    "esketamine": LabelDose(84, "SPRAVATO prescribing information, per session [verified]"),
+}
+
+#: The label's lowest effective daily dose, where it is below the MGH-ATRQ minimum (§3, "Label
+#: start / usual"): the label-dose count (R-LABEL) judges adequacy by it. Every other drug's
+#: label minimum is taken to be its MGH-ATRQ minimum, so R-LABEL differs from the MGH-ATRQ count
+#: only for courses of these drugs between the two minimums.
+LABEL_MINIMA: dict[str, LabelDose] = {
+    "venlafaxine": LabelDose(
+        75, "US prescribing information (Effexor XR): 75 mg/day, the usual effective dose"
+    ),
+    "vilazodone": LabelDose(
+        20, "US prescribing information (Viibryd, 2017 onward): 20-40 mg/day recommended"
+    ),
+}
+
+
+def label_maximum_mg(key: str) -> float | None:
+    """The label maximum daily dose of a catalogue key, or None when there is none."""
+    entry = LABEL_MAXIMA.get(key)
+    return None if entry is None else entry.daily_dose_mg
+
+
+def label_minimum_mg(key: str) -> float | None:
+    """The label's lowest effective daily dose; the MGH-ATRQ minimum where the label agrees
+    (None for augmentation agents)."""
+    entry = LABEL_MINIMA.get(key)
+    if entry is not None:
+        return entry.daily_dose_mg
+    medication = MEDICATIONS.get(key)
+    return None if medication is None else medication.min_adequate_daily_dose_mg
+
+
+def _check_label_doses() -> None:
+    for table in (LABEL_MAXIMA, LABEL_MINIMA):
+        for key in table:
+            if key not in MEDICATIONS:
+                raise ValueError(f"label dose for {key}, which is not in the catalogue")
+    for key, entry in LABEL_MINIMA.items():
+        minimum = MEDICATIONS[key].min_adequate_daily_dose_mg
+        if minimum is None or entry.daily_dose_mg >= minimum:
+            raise ValueError(f"{key}: a label minimum is listed only when below MGH-ATRQ's")
+
+
+_check_label_doses()

@@ -14,12 +14,21 @@ An item with ``show_if=None`` is always asked. Otherwise its condition is one of
 
 * :class:`ItemCondition` — asked only when an earlier item of the same instrument has a given
   answer. Serialised for the API exactly as the contract shows: ``{"item": "q2", "equals": true}``.
+  Its ``not_equals`` form (``{"item": "q1", "not_equals": 0}``) is asked unless the earlier
+  item has that answer: AUDIT-C items 2-3 after item 1 = "Never".
+* :class:`CountCondition` — asked only when enough earlier items have a given answer
+  (``{"items": [...], "equals": true, "at_least": 2}``): MDQ question 2, asked only when more
+  than one question 1 symptom is endorsed.
 * :class:`PatientCondition` — asked only when a fact about the patient differs from a value.
   This is an addition to the v1 contract (additions are allowed) and is serialised as
   ``{"patient": "sex_at_birth", "not_equals": "male"}``. Only PHQ-15 ``q4`` (the menstrual item)
   uses it. A patient whose ``sex_at_birth`` is unknown or not given is asked the item.
 
 An item whose controlling item is hidden is hidden too (:func:`visible_items`).
+
+The published skip patterns (AUDIT-C, MDQ question 2) carry ``skipped_answer``: the answer the
+form implies when the item is not asked (0, and "No"). A partner whose form asks every item may
+send that answer; any other answer to a skipped item is refused (``clinical.answer_validation``).
 """
 
 from __future__ import annotations
@@ -66,25 +75,101 @@ class Option:
 
 @dataclass(frozen=True)
 class ItemCondition:
-    """Ask the item only when the earlier item ``item`` was answered ``equals``."""
+    """Ask the item only when the earlier item ``item`` was answered ``equals`` — or, when
+    ``not_equals`` is given instead, answered anything but ``not_equals``.
+
+    ``skipped_answer`` is the answer the published form implies when the item is not asked
+    (AUDIT-C items 2-3 score 0 after item 1 = "Never"). Such an answer to a skipped item is
+    accepted (forms that ask every item keep working) and scores the same; any other answer to a
+    skipped item is refused as contradicting the skip.
+    """
 
     item: str
-    equals: int | bool
+    equals: int | bool | None = None
+    not_equals: int | bool | None = None
+    skipped_answer: int | bool | None = None
+
+    def __post_init__(self) -> None:
+        if (self.equals is None) == (self.not_equals is None):
+            raise ValueError(f"condition on {self.item}: give exactly one of equals/not_equals")
+
+    @property
+    def items(self) -> tuple[str, ...]:
+        return (self.item,)
 
     def is_met_by(self, value: object) -> bool:
-        # Strict: True must not match 1, nor 1 match True.
+        # Strict: True must not match 1, nor 1 match True. An unanswered controller (None)
+        # meets neither form of the condition.
+        if self.not_equals is not None:
+            if value is None:
+                return False
+            return not (type(value) is type(self.not_equals) and value == self.not_equals)
         return type(value) is type(self.equals) and value == self.equals
+
+    def is_met(self, answers: Mapping[str, object]) -> bool:
+        return self.is_met_by(answers.get(self.item))
 
     def describe(self) -> str:
         """Plain words for messages, e.g. ``"shown only when q2 is yes"``."""
-        if isinstance(self.equals, bool):
-            answer = "yes" if self.equals else "no"
-        else:
-            answer = str(self.equals)
-        return f"shown only when {self.item} is {answer}"
+        if self.not_equals is not None:
+            return f"shown only when {self.item} is not {_answer_words(self.not_equals)}"
+        return f"shown only when {self.item} is {_answer_words(self.equals)}"
 
     def to_dict(self) -> dict[str, Any]:
-        return {"item": self.item, "equals": self.equals}
+        if self.not_equals is not None:
+            out: dict[str, Any] = {"item": self.item, "not_equals": self.not_equals}
+        else:
+            out = {"item": self.item, "equals": self.equals}
+        if self.skipped_answer is not None:
+            out["skipped_answer"] = self.skipped_answer
+        return out
+
+
+@dataclass(frozen=True)
+class CountCondition:
+    """Ask the item only when at least ``at_least`` of the earlier ``items`` were answered
+    ``equals`` (the MDQ's question 2: "If you checked YES to more than one of the above").
+
+    Serialised as ``{"items": [...], "equals": true, "at_least": 2, "skipped_answer": false}``
+    (an addition to the v1 ``show_if`` shape). ``skipped_answer`` as for :class:`ItemCondition`.
+    """
+
+    items: tuple[str, ...]
+    equals: int | bool
+    at_least: int
+    skipped_answer: int | bool | None = None
+
+    def count(self, answers: Mapping[str, object]) -> int:
+        return sum(
+            1
+            for key in self.items
+            if type(answers.get(key)) is type(self.equals) and answers.get(key) == self.equals
+        )
+
+    def is_met(self, answers: Mapping[str, object]) -> bool:
+        return self.count(answers) >= self.at_least
+
+    def describe(self) -> str:
+        return (
+            f"shown only when at least {self.at_least} of {self.items[0]}-{self.items[-1]} "
+            f"are {_answer_words(self.equals)}"
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "items": list(self.items),
+            "equals": self.equals,
+            "at_least": self.at_least,
+        }
+        if self.skipped_answer is not None:
+            out["skipped_answer"] = self.skipped_answer
+        return out
+
+
+def _answer_words(value: object) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
 
 
 @dataclass(frozen=True)
@@ -108,7 +193,9 @@ class PatientCondition:
         return {"patient": self.patient_field, "not_equals": self.not_equals}
 
 
-ShowIf = ItemCondition | PatientCondition
+ShowIf = ItemCondition | CountCondition | PatientCondition
+#: The conditions on earlier answers of the same instrument.
+AnswerCondition = ItemCondition | CountCondition
 
 
 @dataclass(frozen=True)
@@ -206,8 +293,11 @@ class Instrument:
             if item.key in seen:
                 raise ValueError(f"{self.key}: duplicate item key {item.key}")
             condition = item.show_if
-            if isinstance(condition, ItemCondition) and condition.item not in seen:
-                raise ValueError(f"{self.key}.{item.key}: show_if must name an earlier item")
+            if (
+                isinstance(condition, ItemCondition | CountCondition)
+                and not set(condition.items) <= seen
+            ):
+                raise ValueError(f"{self.key}.{item.key}: show_if must name earlier items")
             seen.add(item.key)
 
     @property
@@ -442,10 +532,19 @@ MDQ = Instrument(
             _yes_no(f"q1{letter}", text, preamble=MDQ_Q1_PREAMBLE)
             for letter, text in zip("abcdefghijklm", _MDQ_Q1_ITEMS, strict=True)
         ),
+        # Published skip: "If you checked YES to more than one of the above" — not asked when
+        # fewer than two symptoms are endorsed, and then not a positive screen (the screen
+        # needs Q2 = Yes; Hirschfeld 2000). An explicit "No" is the implied answer.
         _yes_no(
             "q2",
             "If you checked YES to more than one of the above, have several of these ever "
             "happened during the same period of time?",
+            show_if=CountCondition(
+                items=tuple(f"q1{letter}" for letter in "abcdefghijklm"),
+                equals=True,
+                at_least=2,
+                skipped_answer=False,
+            ),
         ),
         _choice(
             "q3",
@@ -481,6 +580,10 @@ MDQ = Instrument(
 # --------------------------------------------------------------------------------------------
 # §4.4 AUDIT-C
 # --------------------------------------------------------------------------------------------
+
+# Published skip (Bush 1998; the VA/WHO AUDIT-C forms): a patient who answers item 1 "Never" is
+# not asked items 2 and 3, which score 0. An explicit 0 is the implied answer.
+_AUDIT_C_DRINKER = ItemCondition(item="q1", not_equals=0, skipped_answer=0)
 
 AUDIT_C = Instrument(
     key="audit_c",
@@ -518,6 +621,7 @@ AUDIT_C = Instrument(
             ),
             loinc="68519-8",
             loinc_answer_list="LL2180-9",
+            show_if=_AUDIT_C_DRINKER,
         ),
         _choice(
             "q3",
@@ -531,6 +635,7 @@ AUDIT_C = Instrument(
             ),
             loinc="68520-6",
             loinc_answer_list="LL2181-7",
+            show_if=_AUDIT_C_DRINKER,
         ),
     ),
     source=(
@@ -964,8 +1069,10 @@ def visible_items(
     """The items asked, in order, given the answers so far and the patient's sex at birth.
 
     An item with an :class:`ItemCondition` is visible when its controlling item is visible and
-    was answered with exactly the condition's value (``True`` does not match ``1``). An item
-    whose controlling item is hidden is hidden too. Answers that are not a mapping count as no
+    was answered with exactly the condition's value (``True`` does not match ``1``), or, for
+    ``not_equals``, answered with anything else; a :class:`CountCondition` item when enough of
+    its (visible) controlling items have the value. An item whose controlling item is hidden is
+    hidden too. Answers that are not a mapping count as no
     answers.
     """
     if isinstance(instrument, str):
@@ -994,6 +1101,6 @@ def is_item_visible(
         return True
     if isinstance(condition, PatientCondition):
         return condition.is_met_by(sex_at_birth)
-    if condition.item not in visible_keys:
+    if not set(condition.items) <= visible_keys:
         return False
-    return condition.is_met_by(answers.get(condition.item))
+    return condition.is_met(answers)

@@ -155,6 +155,7 @@ def treatment_history_as_submitted(intake: Intake) -> dict:
                 "adherence": t.adherence,
                 "outcome": t.outcome,
                 "current_episode": t.current_episode,
+                **({} if t.ongoing is None else {"ongoing": t.ongoing}),
             }
             for t in intake.medication_trials.all()
         ],
@@ -229,7 +230,9 @@ IntakeDetailSchema = inline_serializer(
         "amendments": serializers.ListField(child=serializers.DictField(), required=False),
         "screening": serializers.DictField(
             required=False,
-            help_text="Clinicians only: status, ruleset_version, scores, trd, flags.",
+            help_text="Clinicians only: status, ruleset_version, scores, trd, flags. "
+            "trd.alternative_counts.label_dose is the label-dose count (R-LABEL); each "
+            'trd.trials entry has notes ("verify dose: …", "too early: …").',
         ),
         "measurement": serializers.DictField(
             required=False,
@@ -401,8 +404,12 @@ class ItemSchema(serializers.Serializer):
     required = serializers.BooleanField()
     show_if = serializers.DictField(
         allow_null=True,
-        help_text='{"item": "q2", "equals": true}, or {"patient": "sex_at_birth", '
-        '"not_equals": "male"} for an item shown by a patient attribute.',
+        help_text='{"item": "q2", "equals": true}; {"item": "q1", "not_equals": 0} (asked unless '
+        "item q1 has that answer); "
+        '{"items": ["q1a", …], "equals": true, "at_least": 2} (asked when at least that many '
+        'of the items have the answer); or {"patient": "sex_at_birth", "not_equals": "male"} '
+        "for an item shown by a patient attribute. A published skip (AUDIT-C q2-q3, MDQ q2) "
+        'adds "skipped_answer": the answer it implies, accepted when the item was not asked.',
     )
 
 
@@ -425,6 +432,17 @@ class MedicationSchema(serializers.Serializer):
         help_text="The drug, when trials are counted: this key, or the drug this entry is "
         'another formulation of ("paroxetine" for paroxetine_cr). Courses of one agent are '
         "one failed agent (a second course is dose optimisation)."
+    )
+    label_max_daily_dose_mg = serializers.FloatField(
+        allow_null=True,
+        help_text="Label maximum daily dose (US labelling); a course above it is noted "
+        '"verify dose". Null when the label gives none.',
+    )
+    label_min_daily_dose_mg = serializers.FloatField(
+        allow_null=True,
+        help_text="The label's lowest effective daily dose, used by the label-dose count "
+        "(R-LABEL); equal to min_adequate_daily_dose_mg except venlafaxine (75) and "
+        "vilazodone (20). Null for augmentation agents.",
     )
 
     def get_fields(self):  # "class" is a Python keyword

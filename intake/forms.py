@@ -37,6 +37,8 @@ from clinical.answer_validation import (
 from clinical.medications import ANTIDEPRESSANT_CLASSES, AUGMENTATION_CLASSES, MEDICATIONS
 from clinical.questionnaires import (
     INSTRUMENTS,
+    AnswerCondition,
+    CountCondition,
     Instrument,
     Item,
     ItemCondition,
@@ -226,12 +228,38 @@ def _option_label(item: Item, value) -> str:
     return str(value)
 
 
-def condition_hint(instrument: Instrument, condition: ItemCondition) -> str:
+def condition_hint(instrument: Instrument, condition: AnswerCondition) -> str:
+    if isinstance(condition, CountCondition):
+        # MDQ question 2: the published wording already says when to answer it.
+        answer = _option_label(instrument.item(condition.items[0]), condition.equals)
+        return (
+            f"Answer only if you answered {answer} to {condition.at_least} or more of the "
+            "questions above"
+        )
     controller = instrument.item(condition.item)
-    answer = _option_label(controller, condition.equals)
     number = item_number(controller)
     question = f"question {number}, “{controller.text}”" if number else f"“{controller.text}”"
+    if condition.not_equals is not None:
+        answer = _option_label(controller, condition.not_equals)
+        return f"Skip if you answered {answer} to {question}"
+    answer = _option_label(controller, condition.equals)
     return f"Answer only if you answered {answer} to {question}"
+
+
+def _html_value(value) -> str:
+    return ("true" if value else "false") if isinstance(value, bool) else str(value)
+
+
+def condition_shown_values(instrument: Instrument, condition: AnswerCondition) -> str:
+    """The controlling answers (as submitted in HTML) that show the conditional questions."""
+    if isinstance(condition, ItemCondition) and condition.not_equals is not None:
+        controller = instrument.item(condition.item)
+        return " ".join(
+            _html_value(option.value)
+            for option in controller.options
+            if condition.is_met_by(option.value)
+        )
+    return _html_value(condition.equals)
 
 
 def is_blank(value) -> bool:
@@ -585,10 +613,11 @@ def item_form_field(instrument: Instrument, item: Item) -> forms.Field:
 class QuestionGroup:
     """Consecutive items asked under the same condition (``show_if``)."""
 
-    condition: ItemCondition | None
+    condition: AnswerCondition | None
     hint: str
-    controller_name: str  # the controlling field's HTML name, for progressive enhancement
-    controller_value: str
+    controller_name: str  # the controlling fields' HTML names, for progressive enhancement
+    controller_value: str  # the answers that show the group (space-separated)
+    at_least: int = 1  # how many controlling fields must have one of those answers
     questions: list = field(default_factory=list)  # (preamble or "", bound field)
 
     @property
@@ -743,21 +772,29 @@ class InstrumentStepForm(IntakeStepForm):
                 name = item_field_name(key, item.key)
                 if name not in self.fields:
                     continue
-                condition = item.show_if if isinstance(item.show_if, ItemCondition) else None
+                condition = (
+                    item.show_if
+                    if isinstance(item.show_if, ItemCondition | CountCondition)
+                    else None
+                )
                 if not groups or groups[-1].condition != condition:
                     groups.append(
                         QuestionGroup(
                             condition=condition,
                             hint=condition_hint(instrument, condition) if condition else "",
                             controller_name=(
-                                self.add_prefix(item_field_name(key, condition.item))
+                                " ".join(
+                                    self.add_prefix(item_field_name(key, controller))
+                                    for controller in condition.items
+                                )
                                 if condition
                                 else ""
                             ),
                             controller_value=(
-                                ("true" if condition.equals else "false")
-                                if condition and isinstance(condition.equals, bool)
-                                else (str(condition.equals) if condition else "")
+                                condition_shown_values(instrument, condition) if condition else ""
+                            ),
+                            at_least=(
+                                condition.at_least if isinstance(condition, CountCondition) else 1
                             ),
                         )
                     )
@@ -912,7 +949,15 @@ MEDICATION_ROWS = RowGroup(
     key="medication",
     body_key="medication_trials",
     count_field="medication_rows",
-    stems=("med_name", "med_dose", "med_weeks", "med_adherence", "med_outcome", "med_current"),
+    stems=(
+        "med_name",
+        "med_dose",
+        "med_weeks",
+        "med_adherence",
+        "med_outcome",
+        "med_current",
+        "med_ongoing",
+    ),
     body_names=(
         "medication",
         "max_daily_dose_mg",
@@ -920,6 +965,7 @@ MEDICATION_ROWS = RowGroup(
         "adherence",
         "outcome",
         "current_episode",
+        "ongoing",
     ),
     significant=("med_name", "med_dose", "med_weeks", "med_adherence", "med_outcome"),
     noun="Medication",
@@ -981,6 +1027,8 @@ def _row_field(stem: str) -> forms.Field:
         return yes_no_field(
             label="Was this during your current episode of depression?", required=False
         )
+    if stem == "med_ongoing":  # no answer pre-selected: a blank is "not said"
+        return yes_no_field(label="Are you still taking it? (optional)", required=False)
     if stem == "therapy_type":
         return forms.ChoiceField(
             label="Type of therapy", choices=PSYCHOTHERAPY_CHOICES, required=False

@@ -370,6 +370,9 @@ class MedicationTrial(ImmutableChild):
     adherence = models.CharField(max_length=12, choices=Adherence.choices)
     outcome = models.CharField(max_length=24, choices=TrialOutcome.choices)
     current_episode = models.BooleanField(default=True)
+    # Still being taken at intake; None when not said (read as not ongoing). A short ongoing
+    # course without response yet is "too early", not pseudo-resistance (issue 20).
+    ongoing = models.BooleanField(null=True, blank=True)
 
     def __str__(self):
         return f"trial {self.position}: {self.medication}"

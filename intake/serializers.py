@@ -217,6 +217,13 @@ class MedicationTrialSerializer(StrictSerializer):
     adherence = serializers.ChoiceField(choices=Adherence.values)
     outcome = serializers.ChoiceField(choices=TrialOutcome.values)
     current_episode = JSONBooleanField(required=False, default=True)
+    ongoing = JSONBooleanField(
+        required=False,
+        allow_null=True,
+        help_text="Still being taken at intake (optional; omitted or null = not said, read as "
+        "not ongoing). A course still taken for under 4 weeks at its dose with no or partial "
+        'response so far is "too early", not pseudo-resistance.',
+    )
 
     class Meta:
         list_serializer_class = IndexedListSerializer

@@ -102,6 +102,7 @@ def intake_submit(*, data: dict, source: str, submitted_by=None, draft=None) -> 
                 adherence=t["adherence"],
                 outcome=t["outcome"],
                 current_episode=t.get("current_episode", True),
+                ongoing=t.get("ongoing"),
             )
             for i, t in enumerate(history.get("medication_trials", []))
         )

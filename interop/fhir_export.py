@@ -479,6 +479,12 @@ def medication_statement(builder: _Builder, trial, review: dict | None) -> Medic
                     sub("adherence", valueCode=trial.adherence),
                     sub("outcome", valueCode=trial.outcome),
                     sub("currentEpisode", valueBoolean=trial.current_episode),
+                    # Still taken at intake; left out when the patient did not say.
+                    *(
+                        []
+                        if trial.ongoing is None
+                        else [sub("ongoing", valueBoolean=trial.ongoing)]
+                    ),
                 ],
             )
         ],

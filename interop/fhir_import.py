@@ -615,6 +615,7 @@ def _translate_medications(translation: Translation, entries: _Entries, refs) ->
             ("adherence", "adherence", "valueCode"),
             ("outcome", "outcome", "valueCode"),
             ("current_episode", "currentEpisode", "valueBoolean"),
+            ("ongoing", "ongoing", "valueBoolean"),
         ):
             translation.at((*path, key), f"{ext_at}.extension('{sub_url}')")
             value = getattr(details.get(sub_url), value_name, None)

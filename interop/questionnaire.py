@@ -5,6 +5,9 @@ The instrument data is the single source: item keys become ``linkId``s, LOINC it
 ``item.code``, options ``answerOption``s (each Coding with its ``ordinalValue``) and ``show_if``
 ``enableWhen`` (PHQ-15 ``q4``'s sex-at-birth condition: an SDC ``enableWhenExpression``). The
 README's "FHIR" section ("Questionnaire") documents the answers and skip logic for partners.
+Skip logic: AUDIT-C items 2-3 (not asked after item 1 = "Never") are two ``enableWhen``s with
+``enableBehavior`` "all"; the MDQ's count condition (Q2 asked when two or more Q1 items are Yes)
+is an SDC ``enableWhenExpression`` counting the Yes answers.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from fhir.resources.R4B.questionnaire import (
 )
 
 from clinical.questionnaires import (
+    CountCondition,
     Instrument,
     Item,
     ItemCondition,
@@ -115,14 +119,50 @@ def _display(link_id: str, text: str, *, flyover: bool = False) -> Questionnaire
     return QuestionnaireItem(linkId=link_id, text=text, type="display", extension=extension)
 
 
-def _enable_when(instrument: Instrument, condition: ItemCondition) -> QuestionnaireItemEnableWhen:
+def _enable_when(
+    instrument: Instrument, condition: ItemCondition
+) -> list[QuestionnaireItemEnableWhen]:
     controller = instrument.item(condition.item)
-    if isinstance(condition.equals, bool):
-        answer = {"answerBoolean": condition.equals}
+    value = condition.equals if condition.not_equals is None else condition.not_equals
+    if isinstance(value, bool):
+        answer = {"answerBoolean": value}
     else:
-        answer = answer_fields(controller, condition.equals)
+        answer = answer_fields(controller, value)
         answer = {"answerCoding": answer["valueCoding"]}
-    return QuestionnaireItemEnableWhen(question=condition.item, operator="=", **answer)
+    if condition.not_equals is None:
+        return [QuestionnaireItemEnableWhen(question=condition.item, operator="=", **answer)]
+    return [
+        QuestionnaireItemEnableWhen(question=condition.item, operator="exists", answerBoolean=True),
+        QuestionnaireItemEnableWhen(question=condition.item, operator="!=", **answer),
+    ]
+
+
+def _enable_fields(instrument: Instrument, condition: ItemCondition) -> dict:
+    """``enableWhen`` (and ``enableBehavior`` when there are several) for an item condition."""
+    enable_when = _enable_when(instrument, condition)
+    fields: dict = {"enableWhen": enable_when}
+    if len(enable_when) > 1:
+        fields["enableBehavior"] = "all"
+    return fields
+
+
+def _count_condition_expression(condition: CountCondition) -> Extension:
+    link_ids = " | ".join(f"'{key}'" for key in condition.items)
+    value = (
+        str(condition.equals).lower() if isinstance(condition.equals, bool) else condition.equals
+    )
+    fhirpath = (
+        f"%resource.repeat(item).where(linkId in ({link_ids}))"
+        f".answer.where(value = {value}).count() >= {condition.at_least}"
+    )
+    return Extension(
+        url=EXT_ENABLE_WHEN_EXPRESSION,
+        valueExpression=Expression(
+            language="text/fhirpath",
+            expression=fhirpath,
+            description=condition.describe().capitalize(),
+        ),
+    )
 
 
 def _patient_condition_expression(condition: PatientCondition) -> Extension:
@@ -164,7 +204,9 @@ def _question(instrument: Instrument, item: Item) -> QuestionnaireItem:
             Extension(url=EXT_MAX_VALUE, valueInteger=item.max_value),
         ]
     if isinstance(item.show_if, ItemCondition):
-        fields["enableWhen"] = [_enable_when(instrument, item.show_if)]
+        fields.update(_enable_fields(instrument, item.show_if))
+    elif isinstance(item.show_if, CountCondition):
+        extensions.append(_count_condition_expression(item.show_if))
     elif isinstance(item.show_if, PatientCondition):
         extensions.append(_patient_condition_expression(item.show_if))
     if extensions:
@@ -183,7 +225,8 @@ def _items(instrument: Instrument) -> list[QuestionnaireItem]:
         if item.preamble and item.preamble != previous_preamble:
             preamble = _display(f"{item.key}-preamble", item.preamble)
             if isinstance(item.show_if, ItemCondition):  # shown with the items it introduces
-                preamble.enableWhen = [_enable_when(instrument, item.show_if)]
+                for name, value in _enable_fields(instrument, item.show_if).items():
+                    setattr(preamble, name, value)
             items.append(preamble)
         previous_preamble = item.preamble
         items.append(_question(instrument, item))

@@ -1,6 +1,6 @@
 """The only bridge from stored rows to the pure rules' inputs (clinical.rules.types)."""
 
-from clinical.medications import MEDICATIONS
+from clinical.medications import MEDICATIONS, label_maximum_mg, label_minimum_mg
 from clinical.rules.types import (
     FollowUpContext,
     MedicationTrial,
@@ -26,6 +26,9 @@ def medication_trial(row) -> MedicationTrial:
         outcome=row.outcome,
         current_episode=row.current_episode,
         formulation=med.key if med.key != med.agent else None,
+        label_min_daily_dose_mg=label_minimum_mg(med.key),
+        label_max_daily_dose_mg=label_maximum_mg(med.key),
+        ongoing=bool(row.ongoing),
     )
 
 

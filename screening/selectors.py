@@ -5,7 +5,7 @@ stage, Maudsley band) from the current-ruleset run's JSON with one correlated su
 current flags with one prefetch, so a page costs the same number of queries at 25 or 100 rows.
 """
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -230,6 +230,7 @@ class TrialRow:
     status: str
     reasons: list[str]
     description: str
+    notes: list[str] = field(default_factory=list)  # "verify dose: …", "too early: …"
 
     @property
     def status_label(self) -> str:
@@ -429,9 +430,18 @@ def _trial_rows(intake: Intake, trd: dict | None) -> list[TrialRow]:
                 status=status,
                 reasons=[REASON_WORDS.get(r, words(r)) for r in reasons],
                 description=description,
+                notes=_trial_notes(trial.position, trd),
             )
         )
     return rows
+
+
+def _trial_notes(index: int, trd: dict) -> list[str]:
+    """The rules' notes on one course (none in results from before they were added)."""
+    for review in trd.get("trials") or []:
+        if review.get("index") == index:
+            return [str(note) for note in review.get("notes") or []]
+    return []
 
 
 def _scores_of(run: ScreeningRun | None) -> dict:

@@ -5,6 +5,10 @@ from clinical.rules.types import Items, Score, incomplete_score
 
 AUDIT_C_ITEMS = numbered_items(1, 3)
 AUDIT_C_FREQUENCY_ITEM = "q1"
+# Published skip (Bush 1998; VA/WHO AUDIT-C forms): item 1 = "Never" (0) → items 2 and 3 are
+# not asked and score 0, so a non-drinker's AUDIT-C is complete with item 1 alone.
+AUDIT_C_NEVER = 0
+AUDIT_C_SKIPPED_AFTER_NEVER = ("q2", "q3")
 
 # clinical.md §4.4 (Bush 1998 men; Bradley 2003 women) and §8 `substance_use`: positive at
 # ≥ 4 for `male`; ≥ 3 for every other sex_at_birth (project convention for intersex/unknown:
@@ -31,8 +35,17 @@ def audit_c_all_points_from_q1(items: Items) -> bool:
     return total > 0 and item_points(items, AUDIT_C_FREQUENCY_ITEM) == total
 
 
+def audit_c_required_items(items: Items) -> tuple[str, ...]:
+    """All three items, or item 1 alone when it is "Never" (the published skip)."""
+    if items.get(AUDIT_C_FREQUENCY_ITEM) == AUDIT_C_NEVER and not isinstance(
+        items.get(AUDIT_C_FREQUENCY_ITEM), bool
+    ):
+        return (AUDIT_C_FREQUENCY_ITEM,)
+    return AUDIT_C_ITEMS
+
+
 def audit_c_score(items: Items, *, sex_at_birth: str) -> Score:
-    missing = missing_items(items, AUDIT_C_ITEMS)
+    missing = missing_items(items, audit_c_required_items(items))
     if missing:
         return incomplete_score(missing)
     total = audit_c_total(items)

@@ -86,13 +86,16 @@ def suicide_risk_flag(ctx: FlagContext) -> Flag | None:
 
 def _definition_note(trd: TrdAssessment) -> str | None:
     default = trd.adequate_failed_trials
-    if default == trd.four_week_rule == trd.under_25_percent_rule:
+    if default == trd.four_week_rule == trd.under_25_percent_rule == trd.label_dose_rule:
         return None
-    return (
+    note = (
         f"count depends on the definition: {default} by default (≥ 6 weeks, < 50 % better), "
         f"{trd.four_week_rule} under the 4-week rule, "
         f"{trd.under_25_percent_rule} under the under-25 % rule"
     )
+    if trd.label_dose_rule != default:  # R-LABEL: venlafaxine 75-149, vilazodone 20-39 mg
+        note += f", {trd.label_dose_rule} at label doses (R-LABEL)"
+    return note
 
 
 def possible_trd_flag(ctx: FlagContext) -> Flag | None:

@@ -8,6 +8,9 @@ MDQ_CO_OCCURRENCE = "q2"  # several symptoms during the same period
 MDQ_PROBLEM = "q3"  # 0 no, 1 minor, 2 moderate, 3 serious problem
 MDQ_UNSCORED = {"q4": "family_history", "q5": "previously_told"}  # recorded, not scored
 MDQ_REQUIRED = (*MDQ_SYMPTOM_ITEMS, MDQ_CO_OCCURRENCE, MDQ_PROBLEM)
+# Published skip: Q2 opens "If you checked YES to more than one of the above" — with fewer than
+# two symptoms endorsed it is not asked, and the screen (which needs Q2 = Yes) is not positive.
+MDQ_CO_OCCURRENCE_MIN_SYMPTOMS = 2
 
 # clinical.md §4.3 (Hirschfeld 2000): positive = ≥ 7 "Yes" on Q1 items 1-13, AND Q2 = Yes,
 # AND Q3 = moderate or serious problem.
@@ -32,11 +35,23 @@ def mdq_problem_word(points: int) -> str:
     return MDQ_PROBLEM_WORDS[points] if 0 <= points < len(MDQ_PROBLEM_WORDS) else str(points)
 
 
+def mdq_co_occurrence_asked(items: Items) -> bool:
+    """Q2 is asked only when more than one Q1 symptom is endorsed (the published skip)."""
+    return mdq_yes_count(items) >= MDQ_CO_OCCURRENCE_MIN_SYMPTOMS
+
+
+def mdq_required_items(items: Items) -> tuple[str, ...]:
+    if mdq_co_occurrence_asked(items):
+        return MDQ_REQUIRED
+    return tuple(key for key in MDQ_REQUIRED if key != MDQ_CO_OCCURRENCE)
+
+
 def mdq_score(items: Items) -> Score:
-    missing = missing_items(items, MDQ_REQUIRED)
+    missing = missing_items(items, mdq_required_items(items))
     if missing:
         return incomplete_score(missing)
     extra: dict[str, object] = {
+        # False when Q2 was not asked (fewer than two symptoms): scored as not positive.
         "co_occurrence": is_yes(items, MDQ_CO_OCCURRENCE),
         "problem": item_points(items, MDQ_PROBLEM),
         "cutoff": MDQ_MIN_SYMPTOMS,

@@ -8,6 +8,7 @@ from clinical.rules.staging import (
 )
 from clinical.rules.trials import (
     FOUR_WEEK_RULE,
+    LABEL_DOSE_RULE,
     TRD_MIN_FAILED_AGENTS,
     UNDER_25_PERCENT_RULE,
     adequate_failed_trial_count,
@@ -45,4 +46,5 @@ def assess_trd(inp: ScreeningInput, *, phq9_total: int | None) -> TrdAssessment:
         ),
         mgh_s=mgh_s_score(trials, inp.neuromodulation),
         trials=tuple(review_trial(t) for t in trials),
+        label_dose_rule=adequate_failed_trial_count(trials, LABEL_DOSE_RULE),
     )

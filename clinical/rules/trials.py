@@ -6,7 +6,11 @@ reached the MGH-ATRQ minimum (§3), it was taken at that dose for ≥ 6 weeks, a
 ``all`` or ``most_days``; it *failed* when adequate and the outcome was ``no_response``
 (< 25 % better) or ``partial_response`` (25-49 %). Distinct agents count once. Augmentation
 agents and earlier episodes never count. Alternative readings (§1.4 "Report alongside"):
-the 4-week rule (≥ 4 weeks) and the under-25 % rule (only ``no_response`` fails).
+the 4-week rule (≥ 4 weeks), the under-25 % rule (only ``no_response`` fails) and the
+label-dose rule (R-LABEL: the label's lowest effective dose instead of the MGH-ATRQ minimum).
+An ongoing course under 4 weeks without benefit yet is too early (not failed, not
+pseudo-resistance); a dose above the label maximum gets a "verify dose" note
+(docs/clinical-reference.md, "Issue 20 additions").
 """
 
 from collections.abc import Iterable
@@ -53,17 +57,29 @@ OUTCOME_WORDS = {
 }
 
 
+# Too early (issue 20): a course still being taken that has not yet reached the shortest
+# duration any cited definition accepts as a trial — 4 weeks (ATHF, Sackeim 2001; EU-PEARL,
+# Sforzini 2022: stopping before the end of week 4 is not a failure; Rybak 2021: 4-6 weeks) —
+# cannot have failed: "no response" then is too early to tell, not pseudo-resistance.
+TOO_EARLY_BEFORE_WEEKS = FOUR_WEEK_RULE_WEEKS
+
+
 @dataclass(frozen=True, slots=True)
 class FailureRule:
-    """One reading of "adequate, failed course": minimum weeks and failing outcomes."""
+    """One reading of "adequate, failed course": minimum weeks, failing outcomes, and whether
+    the dose is judged by the label's lowest effective dose instead of the MGH-ATRQ minimum."""
 
     min_weeks: float = ADEQUATE_WEEKS
     failed_outcomes: frozenset[str] = FAILED_OUTCOMES
+    label_dose: bool = False
 
 
 DEFAULT_RULE = FailureRule()
 FOUR_WEEK_RULE = FailureRule(min_weeks=FOUR_WEEK_RULE_WEEKS)
 UNDER_25_PERCENT_RULE = FailureRule(failed_outcomes=UNDER_25_PERCENT_FAILED_OUTCOMES)
+# R-LABEL: adequacy at the label dose (venlafaxine 75, vilazodone 20; every other drug's label
+# minimum is its MGH-ATRQ minimum), reported beside the MGH-ATRQ count when they differ.
+LABEL_DOSE_RULE = FailureRule(label_dose=True)
 
 
 def is_antidepressant(trial: MedicationTrial) -> bool:
@@ -79,19 +95,40 @@ def counts_toward_trd(trial: MedicationTrial) -> bool:
     return trial.current_episode and is_antidepressant(trial)
 
 
-def dose_is_adequate(trial: MedicationTrial) -> bool:
+def dose_is_adequate(trial: MedicationTrial, *, label_dose: bool = False) -> bool:
     """§3: the dose reached the MGH-ATRQ minimum (e.g. trazodone < 300 mg is not a trial).
-    An antidepressant without a catalogue minimum cannot be shown adequate."""
+    An antidepressant without a catalogue minimum cannot be shown adequate. With
+    ``label_dose`` the label's lowest effective dose is the minimum (R-LABEL)."""
     minimum = trial.min_adequate_daily_dose_mg
+    if label_dose and trial.label_min_daily_dose_mg is not None:
+        minimum = trial.label_min_daily_dose_mg
     return minimum is not None and trial.max_daily_dose_mg >= minimum
 
 
+def dose_above_label_maximum(trial: MedicationTrial) -> bool:
+    """The dose is above the label maximum (a "verify dose" note; nothing is counted
+    differently). Strictly above: the label maximum itself is within the label."""
+    maximum = trial.label_max_daily_dose_mg
+    return maximum is not None and trial.max_daily_dose_mg > maximum
+
+
+def is_too_early(trial: MedicationTrial) -> bool:
+    """A current-episode antidepressant course still being taken, under 4 weeks at its dose,
+    with no response or a partial one so far: too early to call it failed or inadequate."""
+    return (
+        counts_toward_trd(trial)
+        and trial.ongoing
+        and trial.outcome in FAILED_OUTCOMES
+        and trial.weeks_at_max_dose < TOO_EARLY_BEFORE_WEEKS
+    )
+
+
 def inadequacy_reasons(
-    trial: MedicationTrial, min_weeks: float = ADEQUATE_WEEKS
+    trial: MedicationTrial, min_weeks: float = ADEQUATE_WEEKS, *, label_dose: bool = False
 ) -> tuple[str, ...]:
     """Why an antidepressant course is not an adequate trial (empty when adequate)."""
     reasons = []
-    if not dose_is_adequate(trial):
+    if not dose_is_adequate(trial, label_dose=label_dose):
         reasons.append(DOSE_BELOW_MINIMUM)
     if trial.weeks_at_max_dose < min_weeks:
         reasons.append(DURATION_UNDER_6_WEEKS)
@@ -100,16 +137,22 @@ def inadequacy_reasons(
     return tuple(reasons)
 
 
-def is_adequate_trial(trial: MedicationTrial, min_weeks: float = ADEQUATE_WEEKS) -> bool:
-    return is_antidepressant(trial) and not inadequacy_reasons(trial, min_weeks)
+def is_adequate_trial(
+    trial: MedicationTrial, min_weeks: float = ADEQUATE_WEEKS, *, label_dose: bool = False
+) -> bool:
+    return is_antidepressant(trial) and not inadequacy_reasons(
+        trial, min_weeks, label_dose=label_dose
+    )
 
 
 def is_failed_trial(trial: MedicationTrial, rule: FailureRule = DEFAULT_RULE) -> bool:
-    """An adequate current-episode antidepressant course with a failing outcome."""
+    """An adequate current-episode antidepressant course with a failing outcome (never one
+    that is too early to judge)."""
     return (
         counts_toward_trd(trial)
         and trial.outcome in rule.failed_outcomes
-        and is_adequate_trial(trial, rule.min_weeks)
+        and not is_too_early(trial)
+        and is_adequate_trial(trial, rule.min_weeks, label_dose=rule.label_dose)
     )
 
 
@@ -139,6 +182,7 @@ def is_possible_pseudo_resistance(trial: MedicationTrial) -> bool:
     return (
         counts_toward_trd(trial)
         and trial.outcome in FAILED_OUTCOMES
+        and not is_too_early(trial)
         and not is_adequate_trial(trial)
     )
 
@@ -207,6 +251,12 @@ def describe_reason(trial: MedicationTrial, reason: str) -> str:
         minimum = trial.min_adequate_daily_dose_mg
         if minimum is None:
             return f"{reason} (no catalogue minimum)"
+        if dose_is_adequate(trial, label_dose=True):
+            assert trial.label_min_daily_dose_mg is not None
+            return (
+                f"{reason} (MGH-ATRQ minimum {format_amount(minimum)} mg/day; adequate at the "
+                f"label dose of {format_amount(trial.label_min_daily_dose_mg)} mg/day, R-LABEL)"
+            )
         return f"{reason} (MGH-ATRQ minimum {format_amount(minimum)} mg/day)"
     if reason == DURATION_UNDER_6_WEEKS:
         if adequate_under_four_week_rule(trial):
@@ -227,11 +277,29 @@ def trial_status(trial: MedicationTrial) -> str:
         return "augmentation"
     if trial.outcome == INTOLERANCE_OUTCOME:
         return "intolerant"
-    if trial.outcome == TOO_EARLY_OUTCOME:
+    if trial.outcome == TOO_EARLY_OUTCOME or is_too_early(trial):
         return "too_early_to_tell"
     if trial.outcome in FAILED_OUTCOMES:
         return "failed" if is_adequate_trial(trial) else "inadequate"
     return "responded"
+
+
+def trial_notes(trial: MedicationTrial) -> tuple[str, ...]:
+    """Notes that change no count: a dose above the label maximum, a too-early course."""
+    notes = []
+    if dose_above_label_maximum(trial):
+        assert trial.label_max_daily_dose_mg is not None
+        notes.append(
+            f"verify dose: {format_amount(trial.max_daily_dose_mg)} mg/day is above the label "
+            f"maximum of {format_amount(trial.label_max_daily_dose_mg)} mg/day"
+        )
+    if is_too_early(trial):
+        notes.append(
+            f"too early: still being taken, {format_weeks(trial.weeks_at_max_dose)} at this "
+            f"dose (under {TOO_EARLY_BEFORE_WEEKS}); not counted as failed or as "
+            "pseudo-resistance"
+        )
+    return tuple(notes)
 
 
 def review_trial(trial: MedicationTrial) -> TrialReview:
@@ -247,4 +315,5 @@ def review_trial(trial: MedicationTrial) -> TrialReview:
         adequate=not reasons if antidepressant else None,
         reasons=reasons,
         description=describe_trial(trial),
+        notes=trial_notes(trial),
     )

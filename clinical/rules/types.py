@@ -60,6 +60,13 @@ class MedicationTrial:
     outcome: str
     current_episode: bool = True
     formulation: str | None = None  # catalogue key when not the agent's own ("paroxetine_cr")
+    # The label's lowest effective dose (R-LABEL count; clinical.medications.LABEL_MINIMA) and
+    # label maximum ("verify dose" note); None when the catalogue has none.
+    label_min_daily_dose_mg: float | None = None
+    label_max_daily_dose_mg: float | None = None
+    # Still being taken at intake: a short ongoing course with no response yet is "too early"
+    # (clinical.rules.trials.is_too_early). False when not said.
+    ongoing: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,6 +219,9 @@ class TrialReview:
     adequate: bool | None  # None for augmentation agents (no minimum dose)
     reasons: tuple[str, ...]
     description: str
+    # Notes for the clinician that change no count, e.g. "verify dose: … above the label
+    # maximum …" (an addition).
+    notes: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -224,6 +234,7 @@ class TrialReview:
             "adequate": self.adequate,
             "reasons": list(self.reasons),
             "description": self.description,
+            "notes": list(self.notes),
         }
 
 
@@ -275,6 +286,9 @@ class TrdAssessment:
     maudsley: MaudsleyScore
     mgh_s: MghStagingScore
     trials: tuple[TrialReview, ...]
+    # The count with adequacy judged by the label's lowest effective dose instead of the
+    # MGH-ATRQ minimum (R-LABEL; differs only for venlafaxine 75-149 and vilazodone 20-39 mg).
+    label_dose_rule: int
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -283,6 +297,7 @@ class TrdAssessment:
             "alternative_counts": {
                 "four_week_rule": self.four_week_rule,
                 "under_25_percent_rule": self.under_25_percent_rule,
+                "label_dose": self.label_dose_rule,
             },
             "failed_trials": list(self.failed_trials),
             "inadequate_trials": [t.to_dict() for t in self.inadequate_trials],

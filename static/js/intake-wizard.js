@@ -2,7 +2,9 @@
  *
  * - [data-show-when-name] blocks (questions asked only after a given answer, the C-SSRS safety
  *   questions after PHQ-9 item 9 above 0, ECT electrode placement) are hidden until the
- *   controlling answer is given, and revealed at once when it is. Answers in a hidden block are
+ *   controlling answer is given, and revealed at once when it is. A block may name several
+ *   controls (space-separated) with [data-show-when-at-least="n"]: shown when n of them have
+ *   one of the values (MDQ question 2, after two or more symptoms). Answers in a hidden block are
  *   left alone: the server discards answers to questions that were not asked.
  * - [data-reveal-sets="<id>"] also sets that hidden input to "1" while the block is shown, so
  *   the server knows the questions were on screen.
@@ -21,11 +23,16 @@
   function setUpConditional(block) {
     var form = block.closest("form");
     if (!form) { return; }
-    var name = block.getAttribute("data-show-when-name");
+    var names = (block.getAttribute("data-show-when-name") || "").split(" ");
     var values = (block.getAttribute("data-show-when-values") || "").split(" ");
+    var atLeast = parseInt(block.getAttribute("data-show-when-at-least") || "1", 10);
     var flagId = block.getAttribute("data-reveal-sets");
     function update() {
-      var shown = values.indexOf(controlValue(form, name)) !== -1;
+      var matching = 0;
+      for (var i = 0; i < names.length; i += 1) {
+        if (values.indexOf(controlValue(form, names[i])) !== -1) { matching += 1; }
+      }
+      var shown = matching >= atLeast;
       block.hidden = !shown;
       if (flagId) {
         var flag = document.getElementById(flagId);
@@ -33,7 +40,7 @@
       }
     }
     form.addEventListener("change", function (event) {
-      if (event.target && event.target.name === name) { update(); }
+      if (event.target && names.indexOf(event.target.name) !== -1) { update(); }
     });
     update();
   }

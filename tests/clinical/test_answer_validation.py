@@ -118,6 +118,8 @@ def test_yes_no_items_take_booleans_only(value):
 )
 def test_values_outside_the_options(key, item, value, message):
     answers = minimal_valid_answers(key)
+    if key == "audit_c":  # a drinker, so that items 2-3 are asked (item 1 "Never" skips them)
+        answers.update(q1=1, q2=0, q3=0)
     answers[item] = value
     assert check(key, answers) == {item: [message]}
 

@@ -58,7 +58,11 @@ def test_contract_example_screening_block():
     }
     trd = body["trd"]
     assert trd["adequate_failed_trials"] == 2 and trd["meets_trd_definition"] is True
-    assert trd["alternative_counts"] == {"four_week_rule": 2, "under_25_percent_rule": 1}
+    assert trd["alternative_counts"] == {
+        "four_week_rule": 2,
+        "under_25_percent_rule": 1,
+        "label_dose": 2,
+    }
     assert trd["failed_trials"] == [0, 1] and trd["augmentation_trials"] == [2]
     assert trd["inadequate_trials"] == [] and trd["intolerant_trials"] == []
     assert trd["thase_rush_stage"] == "I"

@@ -231,7 +231,11 @@ class TestCountingDetails:
         expected = {
             "adequate_failed_trials": 2,
             "meets_trd_definition": True,
-            "alternative_counts": {"four_week_rule": 2, "under_25_percent_rule": 1},
+            "alternative_counts": {
+                "four_week_rule": 2,
+                "under_25_percent_rule": 1,
+                "label_dose": 2,
+            },
             "failed_trials": [0, 1],
             "inadequate_trials": [],
             "intolerant_trials": [],
