@@ -13,9 +13,19 @@ from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import DatabaseError
-from django.db.models import Exists, JSONField, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import (
+    Exists,
+    IntegerField,
+    JSONField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
 from django.db.models.fields.json import KT
-from django.db.models.functions import JSONObject
+from django.db.models.functions import Cast, Coalesce, JSONObject
 from django.utils import timezone
 
 from clinical.medications import MEDICATIONS
@@ -62,10 +72,24 @@ def current_flags_q(prefix: str = "") -> Q:
     )
 
 
+def _latest_current_runs():
+    """The case's intakes' current-ruleset runs, the latest intake's first (a patient's later
+    intake joins their open case: the queue shows the newest answers)."""
+    return ScreeningRun.objects.filter(
+        intake__case_membership__case=OuterRef("pk"), ruleset_version=RULESET_VERSION
+    ).order_by("-intake__submitted_at")
+
+
+def _phq9_total() -> Coalesce:
+    """The latest PHQ-9 total as a number, for sorting the queue by it (-1 while pending or
+    without one, so the highest totals come first when sorted down)."""
+    total = Cast(KT("result__scores__phq9__total"), IntegerField())
+    latest = Subquery(_latest_current_runs().annotate(total=total).values("total")[:1])
+    return Coalesce(latest, Value(-1))
+
+
 def _current_run_summary() -> Subquery:
-    run = ScreeningRun.objects.filter(
-        intake=OuterRef("intake_id"), ruleset_version=RULESET_VERSION
-    ).annotate(
+    run = _latest_current_runs().annotate(
         summary=JSONObject(
             run_status="status",
             phq9_total=KT("result__scores__phq9__total"),
@@ -88,22 +112,46 @@ def case_queue() -> QuerySet[Case]:
     return (
         Case.objects.select_related("intake__patient", "assigned_to", "safety_event")
         .defer(*_QUEUE_DEFERRED)
-        .annotate(screening_summary=_current_run_summary())
-        .prefetch_related(Prefetch("intake__flags", queryset=flags, to_attr="current_flags"))
+        .annotate(screening_summary=_current_run_summary(), phq9_sort=_phq9_total())
+        .prefetch_related(_member_intakes(flags))
     )
 
 
-def queue_flags(case: Case) -> list[Flag]:
-    """The case's current flags, one per code, most pressing first."""
-    if case.intake_id is None:
-        return []  # a safety event's case: the queue shows its own badge
-    flags = getattr(case.intake, "current_flags", None)
+def _member_intakes(flags: QuerySet[Flag]) -> Prefetch:
+    """Every intake of the case (``member_intakes``, oldest first) with its current flags."""
+    return Prefetch(
+        "intakes",
+        queryset=Intake.objects.only("id", "submitted_at", "source", "patient_id")
+        .order_by("submitted_at")
+        .prefetch_related(Prefetch("flags", queryset=flags, to_attr="current_flags")),
+        to_attr="member_intakes",
+    )
+
+
+def _intake_flags(intake: Intake) -> list[Flag]:
+    """One intake's current flags, one per code (a run's replaces the submission's)."""
+    flags = getattr(intake, "current_flags", None)
     if flags is None:
-        flags = list(case.intake.flags.filter(current_flags_q()))
+        flags = list(intake.flags.filter(current_flags_q()))
     by_code: dict[str, Flag] = {}
-    for flag in flags:  # a run's flag replaces the submission's flag of the same code
+    for flag in flags:
         if flag.code not in by_code or flag.run_id is not None:
             by_code[flag.code] = flag
+    return list(by_code.values())
+
+
+def queue_flags(case: Case) -> list[Flag]:
+    """The case's current flags over all its intakes, one per code (the most pressing), most
+    pressing first."""
+    if case.intake_id is None:
+        return []  # a safety event's case: the queue shows its own badge
+    intakes = getattr(case, "member_intakes", None) or [case.intake]
+    by_code: dict[str, Flag] = {}
+    for intake in intakes:
+        for flag in _intake_flags(intake):
+            kept = by_code.get(flag.code)
+            if kept is None or LEVEL_RANK[flag.level] <= LEVEL_RANK[kept.level]:
+                by_code[flag.code] = flag  # the most pressing; the later intake's on a tie
     return sorted(by_code.values(), key=lambda f: (LEVEL_RANK[f.level], f.code))
 
 
@@ -216,6 +264,18 @@ class TrendPoint:
     remission: bool = False
 
 
+@dataclass(frozen=True)
+class CaseIntakeRow:
+    """One intake of the case (a later intake of the patient joins their open case)."""
+
+    intake_id: str
+    submitted_at: datetime
+    source: str
+    phq9: int | None
+    flags: list[str]
+    opened_case: bool
+
+
 @dataclass
 class CasePage:
     case: Case
@@ -230,6 +290,7 @@ class CasePage:
     neuromodulation: list
     trend: list[TrendPoint]
     notes: list[CaseNote]
+    intakes: list["CaseIntakeRow"] = None
 
     unfinished = False
 
@@ -508,6 +569,7 @@ def case_for_page(case_id) -> Case | None:
                 queryset=Flag.objects.filter(current_flags_q()).order_by("code"),
                 to_attr="current_flags",
             ),
+            _member_intakes(Flag.objects.filter(current_flags_q()).order_by("code")),
             Prefetch("notes", queryset=CaseNote.objects.select_related("author")),
         )
         .filter(pk=case_id)
@@ -651,6 +713,7 @@ def case_page(case: Case) -> CasePage:
     run = intake.current_runs[0] if intake.current_runs else None
     scores = _scores_of(run)
     trd = run.result.get("trd") if run and run.status == RunStatus.COMPLETE else None
+    trend = symptom_trend(intake.patient_id, this_intake_id=intake.pk)
     return CasePage(
         case=case,
         intake=intake,
@@ -662,9 +725,29 @@ def case_page(case: Case) -> CasePage:
         trials=_trial_rows(intake, trd),
         psychotherapy=list(intake.psychotherapy_trials.all()),
         neuromodulation=list(intake.neuromodulation.all()),
-        trend=symptom_trend(intake.patient_id, this_intake_id=intake.pk),
+        trend=trend,
         notes=list(case.notes.all()),
+        intakes=_case_intake_rows(case, trend),
     )
+
+
+def _case_intake_rows(case: Case, trend: list[TrendPoint]) -> list[CaseIntakeRow]:
+    """The case's intakes, oldest first, with their PHQ-9 totals (from the trend, no query)."""
+    phq9 = {point.intake_id: point.phq9 for point in trend}
+    intakes = getattr(case, "member_intakes", None)
+    if intakes is None:
+        intakes = list(case.intakes.order_by("submitted_at"))
+    return [
+        CaseIntakeRow(
+            intake_id=str(intake.pk),
+            submitted_at=intake.submitted_at,
+            source=intake.source,
+            phq9=phq9.get(str(intake.pk)),
+            flags=[flag_label(f.code) for f in _intake_flags(intake)],
+            opened_case=intake.pk == case.intake_id,
+        )
+        for intake in intakes
+    ]
 
 
 # --- History and access on the case page --------------------------------------------------
@@ -826,7 +909,11 @@ def case_referrals(case) -> list[dict]:
         model = apps.get_model("referrals", "Referral")
     except LookupError:
         return []
-    rows = model.objects.filter(intake_id=case.intake_id).select_related("provider")
+    if case.intake_id is None:
+        return []
+    # The referrals of every intake of the case (a later intake of the patient joins it).
+    intakes = Q(intake_id=case.intake_id) | Q(intake__case_membership__case_id=case.pk)
+    rows = model.objects.filter(intakes).distinct().select_related("provider")
     return [
         {
             "provider": r.provider.name,
