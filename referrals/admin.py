@@ -133,7 +133,8 @@ class ProviderForm(forms.ModelForm):
         choices=_choices(TREATMENTS), required=False, widget=forms.CheckboxSelectMultiple
     )
     modalities = forms.MultipleChoiceField(
-        choices=_choices(MODALITIES), widget=forms.CheckboxSelectMultiple
+        choices=[(v, label("modality", v)) for v in MODALITIES],
+        widget=forms.CheckboxSelectMultiple,
     )
     languages = forms.CharField(required=False, help_text="Codes, comma-separated: en, es")
 

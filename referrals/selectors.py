@@ -53,6 +53,7 @@ from django.utils import timezone
 
 from intake.geography import zip_centroid
 from intake.models import Intake
+from ops.dates import day
 from referrals.matching import (
     CareRequest,
     Licence,
@@ -738,16 +739,14 @@ def providers_to_reconfirm(now: datetime | None = None) -> list[tuple[Provider, 
         if confirmed is None:
             todo.append("availability never confirmed")
         elif confirmed < now - FRESHNESS:
-            todo.append(f"availability last confirmed {confirmed.date().isoformat()} (stale)")
+            todo.append(f"availability last confirmed {day(confirmed)} (stale)")
         elif confirmed < soon_stale:
-            todo.append(
-                f"availability last confirmed {confirmed.date().isoformat()} (stale within a week)"
-            )
+            todo.append(f"availability last confirmed {day(confirmed)} (stale within a week)")
         for lic in provider.licenses.all():
             if lic.expires_on < today:
-                todo.append(f"{lic.state} licence expired {lic.expires_on.isoformat()}")
+                todo.append(f"{lic.state} licence expired {day(lic.expires_on)}")
             elif lic.expires_on <= today + LICENSE_RENEWAL_AHEAD:
-                todo.append(f"{lic.state} licence expires {lic.expires_on.isoformat()}")
+                todo.append(f"{lic.state} licence expires {day(lic.expires_on)}")
         out.append((provider, todo))
     return out
 

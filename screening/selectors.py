@@ -38,6 +38,7 @@ from ops.audit import ACCESS, access_history, entries_for, entries_for_objects
 from ops.labels import label
 from ops.text import words
 from screening.models import (
+    CASE_LEVEL_RANK,
     LEVEL_RANK,
     OPEN_STATUSES,
     Case,
@@ -170,8 +171,8 @@ def cases_with_flag(qs: QuerySet[Case], code: str) -> QuerySet[Case]:
 
 
 def cases_at_level(qs: QuerySet[Case], level: str) -> QuerySet[Case]:
-    """Cases whose highest flag level is ``level`` (``Case.priority``)."""
-    return qs.filter(priority=LEVEL_RANK[level])
+    """Cases whose highest flag level is ``level``, or ``routine`` (``Case.priority``)."""
+    return qs.filter(priority=CASE_LEVEL_RANK[level])
 
 
 def cases_waiting_longer_than(qs: QuerySet[Case], wait: timedelta, now=None) -> QuerySet[Case]:
