@@ -125,3 +125,56 @@ class TestWordsAndDates:
         assert re.fullmatch(r"\d{1,2} [A-Z][a-z]{2} 20\d\d, \d\d:\d\d", moment(now))
         assert moment(now).startswith(day(now))
         assert DATETIME_FORMAT == "j M Y, H:i"
+
+
+#: Every stored code with an underscore that staff could be shown (the label tables' and the
+#: flag catalogue's): none may appear as such in a page's text.
+def _raw_codes() -> set[str]:
+    from clinical.rules.flag_catalogue import FLAG_CATALOGUE
+    from ops.labels import TABLES
+
+    codes = {code for table in TABLES.values() for code in table if "_" in code}
+    return codes | {code for code in FLAG_CATALOGUE if "_" in code}
+
+
+def _text(html: str) -> str:
+    html = re.sub(r"<(script|style)\b.*?</\1>", "", html, flags=re.S)
+    return re.sub(r"<[^>]+>", " ", html)
+
+
+@pytest.mark.django_db
+def test_no_page_of_the_projects_admin_shows_a_raw_code_or_another_date_style(
+    client, root, cora, joined_case
+):
+    """Every list and one change page of each of the project's own admin models (intake,
+    screening, referrals), with a joined case, an urgent case and a provider in the database."""
+    from django.contrib import admin
+
+    from tests.factories import urgent_payload
+    from tests.referrals.conftest import make_provider
+    from tests.screening.test_review_services import new_case
+
+    new_case(urgent_payload(item9=2), **patient_fields())
+    make_provider()
+    client.force_login(root)
+    raw = _raw_codes()
+    assert {"in_person", "psychiatric_np", "possible_trd", "not_assessed"} <= raw
+    seen = 0
+    for model in admin.site._registry:
+        if model._meta.app_label not in ("intake", "screening", "referrals"):
+            continue
+        info = (model._meta.app_label, model._meta.model_name)
+        urls = [reverse("admin:{}_{}_changelist".format(*info))]
+        first = model.objects.order_by("pk").first()
+        if first is not None:
+            urls.append(reverse("admin:{}_{}_change".format(*info), args=[first.pk]))
+        for url in urls:
+            response = client.get(url)
+            assert response.status_code == 200, url
+            text = _text(response.content.decode())
+            words = set(re.findall(r"\b[a-z]+(?:_[a-z]+)+\b", text))
+            assert not words & raw, (url, words & raw)
+            for style in OTHER_DATE_STYLES:
+                assert not style.search(text), (url, style.pattern)
+            seen += 1
+    assert seen >= 10
