@@ -39,6 +39,7 @@ from ops.labels import label
 from ops.text import words
 from screening.models import (
     CASE_LEVEL_RANK,
+    CASE_LEVELS,
     LEVEL_RANK,
     OPEN_STATUSES,
     Case,
@@ -761,9 +762,18 @@ EVENT_WORDS = {
     "acknowledge": "Acknowledged the urgent case",
     "assign_to_me": "Assigned the case to themself",
     "note_added": "Added a note",
+    "intake_joined": "A later intake of the patient joined this case",
+    "level_raised": "A later screening raised the case's level",
 }
 #: Diff fields worth a line in the history (the rest is bookkeeping).
-_HISTORY_FIELDS = {"status", "assigned_to", "closed_reason", "priority", "urgent"}
+_HISTORY_FIELDS = {
+    "status",
+    "assigned_to",
+    "closed_reason",
+    "priority",
+    "urgent",
+    "acknowledged_at",
+}
 
 
 @dataclass(frozen=True)
@@ -772,6 +782,13 @@ class HistoryEvent:
     who: str
     what: str
     details: tuple[str, ...] = ()
+
+
+def _level_words(rank) -> str:
+    try:
+        return label("case_level", CASE_LEVELS[int(rank)]).lower()
+    except (TypeError, ValueError, IndexError):
+        return str(rank)
 
 
 def _detail_lines(changes: dict, users: dict[str, str]) -> tuple[str, ...]:
@@ -784,6 +801,11 @@ def _detail_lines(changes: dict, users: dict[str, str]) -> tuple[str, ...]:
             lines.append(f"assigned: {users.get(old, 'nobody')} → {users.get(new, 'nobody')}")
         elif name == "closed_reason":
             lines.append("reason recorded (shown on the case, masked in the audit log)")
+        elif name == "priority":
+            lines.append(f"level: {_level_words(old)} → {_level_words(new)}")
+        elif name == "acknowledged_at":
+            if new in (None, "None", ""):
+                lines.append("acknowledgement cleared: the new urgent answer needs acknowledging")
         else:
             lines.append(f"{words(name)}: {old} → {new}")
     return tuple(lines)

@@ -21,7 +21,7 @@ from screening.models import (
     CaseIntake,
     CaseStatus,
 )
-from screening.selectors import case_queue
+from screening.selectors import case_history, case_queue
 from tests.factories import PHQ9_NO_RISK, intake_payload, urgent_payload
 from tests.screening.test_review_services import patient_fields, submit
 
@@ -138,6 +138,14 @@ class TestUrgentOnAJoinedCase:
         assert message.to == ["oncall@example.org"]
         assert str(case.pk) in message.body and "Urgent case" in message.subject
         assert second.flags.filter(code="suicide_risk", level="urgent").exists()
+        # The case's history says so (an audit row written with the join).
+        [joined] = [e for e in case_history(case) if e.what.startswith("A later intake")]
+        assert joined.who == "system"
+        assert "level: high → urgent" in joined.details and "urgent: False → True" in (
+            joined.details
+        )
+        lines = [line for event in case_history(case) for line in event.details]
+        assert not [line for line in lines if "acknowledgement cleared" in line]  # never acked
 
     def test_a_new_urgent_answer_needs_a_new_acknowledgement(self, cora, cleo, settings):
         """An acknowledged urgent case joined by another urgent intake: the new answer pages
@@ -151,6 +159,10 @@ class TestUrgentOnAJoinedCase:
         submit(urgent_payload(item9=3, **me), by=cora)
         case.refresh_from_db()
         assert case.acknowledged_at is None and case.needs_acknowledgement
+        joined = [e for e in case_history(case) if e.what.startswith("A later intake")]
+        assert [
+            line for line in joined[0].details if line.startswith("acknowledgement cleared")
+        ] == ["acknowledgement cleared: the new urgent answer needs acknowledging"]
         assert len(mail.outbox) == 2
         assert Case.objects.count() == 1 and case.intakes.count() == 2
 
