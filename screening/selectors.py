@@ -5,7 +5,7 @@ stage, Maudsley band) from the current-ruleset run's JSON with one correlated su
 current flags with one prefetch, so a page costs the same number of queries at 25 or 100 rows.
 """
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -292,7 +292,7 @@ class CasePage:
     neuromodulation: list
     trend: list[TrendPoint]
     notes: list[CaseNote]
-    intakes: list["CaseIntakeRow"] = None
+    intakes: list[CaseIntakeRow] = field(default_factory=list)
 
     unfinished = False
 
