@@ -166,6 +166,27 @@ class TestUrgentOnAJoinedCase:
         assert len(mail.outbox) == 2
         assert Case.objects.count() == 1 and case.intakes.count() == 2
 
+    def test_a_case_raised_by_a_join_is_not_closed_from_a_stale_page(self, cora, cleo, settings):
+        """The clinician read the case, then an urgent intake of the patient joined it: their
+        close is refused (nothing written over the join), and the case stays urgent, open and
+        notified."""
+        settings.ONCALL_EMAILS = ["oncall@example.org"]
+        me = patient_fields()
+        case = case_of(submit(quiet_payload(**me), by=cora))
+        review.case_start_review(case=case, by=cleo)
+        stale = Case.objects.get(pk=case.pk)  # the page the clinician is looking at
+        submit(urgent_payload(item9=2, **me), by=cora)
+        with pytest.raises(review.NewIntakeArrived, match="read the case again"):
+            review.case_close(case=stale, by=cleo, reason="Routine", expected_status="in_review")
+        case.refresh_from_db()
+        assert case.status == CaseStatus.IN_REVIEW and case.urgent
+        assert case.notified_at is not None and case.needs_acknowledgement
+        assert len(mail.outbox) == 1
+        # Read again, it can be decided.
+        review.case_acknowledge(case=case, by=cleo)
+        review.case_close(case=case, by=cleo, reason="Seen today; safety plan in place.")
+        assert Case.objects.get(pk=case.pk).status == CaseStatus.CLOSED
+
 
 @pytest.mark.django_db(transaction=True)
 def test_two_intakes_of_one_patient_at_once_make_one_case_on_postgresql(cora):
