@@ -13,7 +13,7 @@ from django.core import mail
 from django.db import connection, transaction
 
 from intake.models import Intake
-from screening import review, services
+from screening import bulk_review, review, services
 from screening.models import (
     CASE_LEVEL_RANK,
     ROUTINE_PRIORITY,
@@ -236,3 +236,46 @@ def test_two_intakes_of_one_patient_at_once_make_one_case_on_postgresql(cora):
     [case] = Case.objects.all()
     assert set(case.intakes.all()) == {first, second}
     assert case.priority == CASE_LEVEL_RANK["moderate"]
+
+
+@pytest.mark.django_db
+class TestBulkReview:
+    """screening.bulk_review (the queue's bulk actions; the browser test clicks them)."""
+
+    def test_assign_to_me_leaves_a_colleagues_case_and_a_closed_one(self, cora, cleo, cleo2):
+        mine = case_of(submit(quiet_payload(**patient_fields()), by=cora))
+        theirs = case_of(submit(quiet_payload(**patient_fields()), by=cora))
+        review.case_assign_to_me(case=theirs, by=cleo2)
+        done = case_of(submit(quiet_payload(**patient_fields()), by=cora))
+        review.case_start_review(case=done, by=cleo)
+        review.case_close(case=Case.objects.get(pk=done.pk), by=cleo, reason="Seen")
+        cases = list(Case.objects.filter(pk__in=[mine.pk, theirs.pk, done.pk]))
+        result = bulk_review.cases_assign_to_me(cases=cases, by=cleo)
+        assert [c.pk for c in result.done] == [mine.pk]
+        assert Case.objects.get(pk=mine.pk).assigned_to == cleo
+        assert Case.objects.get(pk=theirs.pk).assigned_to == cleo2
+        message = result.refused_message("assigned")
+        assert message.startswith("2 cases not assigned") and "someone else" in message
+
+    def test_close_needs_a_reason_and_closes_routine_cases_only(self, cora, cleo):
+        routine = case_of(submit(quiet_payload(**patient_fields()), by=cora))
+        flagged = case_of(submit(flagged_payload(**patient_fields()), by=cora))
+        with pytest.raises(review.ReasonRequired):
+            bulk_review.cases_close_routine(cases=[routine], by=cleo, reason="  ")
+        assert Case.objects.get(pk=routine.pk).status == CaseStatus.NEW
+        result = bulk_review.cases_close_routine(
+            cases=[routine, flagged], by=cleo, reason="Routine; no concern."
+        )
+        assert [c.pk for c in result.done] == [routine.pk]
+        closed = Case.objects.get(pk=routine.pk)
+        assert closed.status == CaseStatus.CLOSED and closed.closed_reason == "Routine; no concern."
+        assert Case.objects.get(pk=flagged.pk).status == CaseStatus.NEW
+        assert "only routine cases" in result.refused_message("closed")
+
+    def test_close_is_refused_without_the_review_permission(self, cora):
+        from django.core.exceptions import PermissionDenied
+
+        routine = case_of(submit(quiet_payload(**patient_fields()), by=cora))
+        with pytest.raises(PermissionDenied):
+            bulk_review.cases_close_routine(cases=[routine], by=cora, reason="x")
+        assert Case.objects.get(pk=routine.pk).status == CaseStatus.NEW
