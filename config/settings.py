@@ -433,6 +433,9 @@ LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
+# One date and time format on every staff page ("4 Dec 2026, 18:05"): ops.dates, applied
+# through a format module so it wins over the locale's.
+FORMAT_MODULE_PATH = ["config.formats"]
 
 # --- Email (on-call notifications) -------------------------------------------------------
 # EMAIL_URL, e.g. smtp+tls://user:password@mail.example.org:587 ; console output by default.

@@ -39,6 +39,7 @@ from intake.models import Intake, MatchStatus, Organisation, Patient, PossibleMa
 from intake.permissions import sees_every_intake
 from intake.selectors import intakes_visible_to, patients_visible_to
 from ops.audit import record_access
+from ops.dates import day
 from ops.text import short_id
 
 REASON_LABELS = dict(COMPARED_FIELDS)
@@ -239,7 +240,7 @@ class PatientIntakesMixin:
                     intake.pk,
                     url,
                     short_id(intake.pk),
-                    intake.submitted_at.strftime("%Y-%m-%d"),
+                    day(intake.submitted_at),
                     format_html_join("", "{}", ((c,) for c in cells)),
                 )
             )

@@ -1,7 +1,9 @@
 """The words staff see for stored codes: one table per kind (stdlib only).
 
-Languages, payers, therapies, C-SSRS risk levels and review states are stored as short codes
-("en", "aetna", "cbt", "not_assessed", "in_review"); staff pages show them through
+Languages, payers, therapies, C-SSRS risk levels, review states, care modalities, provider
+types, intake sources and case levels are stored as short codes ("en", "aetna", "cbt",
+"not_assessed", "in_review", "in_person", "psychiatric_np", "web", "routine"); staff pages
+show them through
 :func:`label`. Flag codes have their labels in the flag catalogue
 (``clinical.rules.flag_catalogue``), which the screening app reads for its pages. A code a
 table does not know is shown in words (``some_code`` -> ``Some code``), never hidden.
@@ -80,6 +82,30 @@ OUTCOMES = {
     "no_response": "No response",
     "worse": "Worse",
 }
+MODALITIES = {
+    "telehealth": "Telehealth",
+    "in_person": "In person",
+    "either": "Telehealth or in person",
+}
+PROVIDER_TYPES = {
+    "psychiatrist": "Psychiatrist",
+    "psychiatric_np": "Psychiatric nurse practitioner",
+    "psychologist": "Psychologist",
+    "therapist": "Therapist",
+}
+#: How an intake arrived ("Submitted … through the web form").
+SOURCES = {
+    "web": "the web form",
+    "api": "a partner's system (API)",
+}
+#: A case's level: its highest flag level, or routine (no flag).
+CASE_LEVELS = {
+    "urgent": "Urgent",
+    "high": "High",
+    "moderate": "Moderate",
+    "info": "Information only",
+    "routine": "Routine (no flags)",
+}
 
 TABLES: dict[str, dict[str, str]] = {
     "language": LANGUAGES,
@@ -88,6 +114,10 @@ TABLES: dict[str, dict[str, str]] = {
     "risk_level": RISK_LEVELS,
     "state": STATES,
     "outcome": OUTCOMES,
+    "modality": MODALITIES,
+    "provider_type": PROVIDER_TYPES,
+    "source": SOURCES,
+    "case_level": CASE_LEVELS,
 }
 
 

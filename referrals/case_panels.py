@@ -1,6 +1,7 @@
 """What the referrals app shows on screening's case page (registered in screening.extensions)."""
 
 from django.db import DatabaseError
+from django.db.models import Q
 from django.urls import NoReverseMatch, reverse
 
 from referrals.models import Referral, SupportResource
@@ -31,8 +32,12 @@ def support_resource_rows(case=None, *, limit: int = 20) -> list[dict]:
 
 
 def referral_rows(case) -> list[dict]:
-    """The case's referrals with their status and any follow-up flag."""
-    rows = Referral.objects.filter(intake_id=case.intake_id).select_related("provider")
+    """The case's referrals with their status and any follow-up flag: those of every intake of
+    the case (a later intake of the patient joins it)."""
+    if case.intake_id is None:
+        return []
+    intakes = Q(intake_id=case.intake_id) | Q(intake__case_membership__case_id=case.pk)
+    rows = Referral.objects.filter(intakes).distinct().select_related("provider")
     return [
         {
             "provider": r.provider.name,

@@ -21,6 +21,7 @@ from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from intake.crypto import EncryptedNoteField
 from intake.models import Intake
+from ops.dates import day
 from ops.text import short_id
 from referrals.matching.types import PROVIDER_TYPES
 
@@ -108,7 +109,7 @@ class License(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.state} until {self.expires_on.isoformat()}"
+        return f"{self.state} until {day(self.expires_on)}"
 
 
 class ProviderInsurance(models.Model):

@@ -34,10 +34,10 @@ from intake.models import MatchStatus, Patient, PossibleMatch
 from ops.audit import record_access
 from ops.labels import label
 from ops.text import short_id, words
-from screening import review, selectors
+from screening import bulk_review, review, selectors
 from screening.api_sections import FLAG_CODES
 from screening.extensions import case_link
-from screening.models import LEVELS, Case, CaseStatus, MeasurementSettings
+from screening.models import CASE_LEVELS, Case, CaseStatus, MeasurementSettings
 from screening.outcomes import outcomes_report, report_csv
 from screening.selectors import REVIEW_TARGET
 
@@ -146,10 +146,10 @@ class LevelFilter(admin.SimpleListFilter):
     parameter_name = "level"
 
     def lookups(self, request, model_admin):
-        return [(level, level) for level in LEVELS]
+        return [(level, label("case_level", level)) for level in CASE_LEVELS]
 
     def queryset(self, request, queryset):
-        if self.value() in LEVELS:
+        if self.value() in CASE_LEVELS:
             return selectors.cases_at_level(queryset, self.value())
         return queryset
 
@@ -243,7 +243,8 @@ class CaseAdmin(admin.ModelAdmin):
         "A case id (or its first 8 characters), or a patient's exact email or external id. "
         "The search is posted: an email or external id never appears in the address bar."
     )
-    actions = None
+    actions = ["assign_to_me_in_bulk", "close_routine_in_bulk"]
+    bulk_close_template = "admin/screening/case/bulk_close.html"
     change_list_template = "admin/screening/case/change_list.html"
     case_page_template = "admin/screening/case/case_page.html"
 
@@ -319,7 +320,7 @@ class CaseAdmin(admin.ModelAdmin):
             age = case.intake.age_years
         return f"{patient.display_name}, {age}"
 
-    @admin.display(description="Flags")
+    @admin.display(description="Flags", ordering="priority")
     def flag_badges(self, case):
         if case.intake_id is None:
             return mark_safe(
@@ -337,7 +338,7 @@ class CaseAdmin(admin.ModelAdmin):
     def _summary(self, case) -> dict:
         return getattr(case, "screening_summary", None) or {}
 
-    @admin.display(description="PHQ-9")
+    @admin.display(description="PHQ-9", ordering="phq9_sort")
     def phq9(self, case):
         summary = self._summary(case)
         if case.intake_id is None:
@@ -387,6 +388,69 @@ class CaseAdmin(admin.ModelAdmin):
         if selectors.overdue_at(case, now):
             return format_html('<span class="rq-overdue">{}<br>overdue</span>', text)
         return text
+
+    # --- bulk actions (issue 19): through screening.bulk_review -------------------------
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    @admin.action(description="Assign the selected cases to me", permissions=["change"])
+    def assign_to_me_in_bulk(self, request, queryset):
+        result = bulk_review.cases_assign_to_me(cases=list(queryset), by=request.user)
+        if result.done:
+            count = len(result.done)
+            self.message_user(
+                request,
+                f"{count} case{'s' if count != 1 else ''} assigned to you.",
+                messages.SUCCESS,
+            )
+        if result.refused:
+            self.message_user(request, result.refused_message("assigned"), messages.WARNING)
+
+    @admin.action(
+        description="Close the selected routine cases (one reason)", permissions=["change"]
+    )
+    def close_routine_in_bulk(self, request, queryset):
+        """A confirmation page first (the cases, which are refused and why, the reason); its
+        "Close" posts the action again with ``confirm``."""
+        cases = list(queryset)
+        error = ""
+        if request.POST.get("confirm") == "yes":
+            try:
+                result = bulk_review.cases_close_routine(
+                    cases=cases, by=request.user, reason=request.POST.get("reason", "")
+                )
+            except review.ReviewError as refused:
+                error = str(refused)
+            else:
+                if result.done:
+                    count = len(result.done)
+                    self.message_user(
+                        request,
+                        f"{count} routine case{'s' if count != 1 else ''} closed.",
+                        messages.SUCCESS,
+                    )
+                if result.refused:
+                    self.message_user(request, result.refused_message("closed"), messages.ERROR)
+                return None
+        rows = [(case, bulk_review.close_refusal(case, request.user)) for case in cases]
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": "Close routine cases",
+            "closing": [case for case, why in rows if not why],
+            "refused": [(case, why) for case, why in rows if why],
+            "selected": [str(case.pk) for case in cases],
+            "action": "close_routine_in_bulk",
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            "reason": request.POST.get("reason", ""),
+            "error": error,
+            "reason_max": review.REASON_MAX_LENGTH,
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, self.bulk_close_template, context)
 
     # --- URLs ---------------------------------------------------------------------------
 

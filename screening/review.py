@@ -51,6 +51,21 @@ class ReasonRequired(ReviewError):
     """Closing or dismissing needs a reason."""
 
 
+class NewIntakeArrived(AlreadyMoved):
+    """A later intake of the patient joined the case (and raised it) since it was read."""
+
+
+#: The fields each move writes (the rest of the row is left as it is in the database: a join,
+#: a notification or an assignment made since the case was read is never written back over).
+_MOVED = ("status", "status_changed_at", "status_changed_by", "updated_at")
+MOVE_FIELDS = {
+    "start_review": (*_MOVED, "assigned_to", "acknowledged_at", "acknowledged_by"),
+    "refer": _MOVED,
+    "close": (*_MOVED, "closed_reason"),
+    "dismiss": (*_MOVED, "closed_reason"),
+}
+
+
 def status_label(status: str) -> str:
     return CaseStatus(status).label.lower()
 
@@ -102,8 +117,10 @@ def _move(case: Case, move: str, *, by, expected_status: str | None, **kwargs) -
     before = copy.copy(case)
     try:
         with transaction.atomic(), service_write():
+            if move != "start_review":
+                _refuse_if_raised_meanwhile(case)
             transition(by=by, **kwargs)
-            case.save()
+            case.save(update_fields=MOVE_FIELDS[move])
             record_change(
                 before=before,
                 after=case,
@@ -117,6 +134,29 @@ def _move(case: Case, move: str, *, by, expected_status: str | None, **kwargs) -
         raise AlreadyMoved(_moved_message(case)) from None
     log.info("case_moved", case_id=str(case.pk), move=move, to=case.status, by=by.pk)
     return case
+
+
+def _refuse_if_raised_meanwhile(case: Case) -> None:
+    """Lock the row; refuse a decision on a case a later intake has raised since it was read
+    (more urgent, a higher level, or an acknowledgement cleared by a new urgent answer)."""
+    fresh = (
+        Case.objects.select_for_update()
+        .filter(pk=case.pk)
+        .values("urgent", "priority", "acknowledged_at")
+        .first()
+    )
+    if fresh is None:
+        return
+    raised = (
+        (fresh["urgent"] and not case.urgent)
+        or fresh["priority"] < case.priority
+        or (case.acknowledged_at is not None and fresh["acknowledged_at"] is None)
+    )
+    if raised:
+        raise NewIntakeArrived(
+            "A later intake of this patient joined the case while you looked at it and raised "
+            "it: read the case again first. Nothing was changed."
+        )
 
 
 def _reason(reason: str | None, move: str) -> str:

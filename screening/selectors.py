@@ -11,9 +11,19 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db.models import Exists, JSONField, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import (
+    Exists,
+    IntegerField,
+    JSONField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
 from django.db.models.fields.json import KT
-from django.db.models.functions import JSONObject
+from django.db.models.functions import Cast, Coalesce, JSONObject
 from django.utils import timezone
 
 from clinical.medications import MEDICATIONS
@@ -28,10 +38,11 @@ from ops.labels import label
 from ops.text import words
 from screening.extensions import case_panel_rows
 from screening.models import (
+    CASE_LEVEL_RANK,
+    CASE_LEVELS,
     LEVEL_RANK,
     OPEN_STATUSES,
     Case,
-    CaseIntake,
     CaseNote,
     Flag,
     RunStatus,
@@ -63,10 +74,24 @@ def current_flags_q(prefix: str = "") -> Q:
     )
 
 
+def _latest_current_runs():
+    """The case's intakes' current-ruleset runs, the latest intake's first (a patient's later
+    intake joins their open case: the queue shows the newest answers)."""
+    return ScreeningRun.objects.filter(
+        intake__case_membership__case=OuterRef("pk"), ruleset_version=RULESET_VERSION
+    ).order_by("-intake__submitted_at")
+
+
+def _phq9_total() -> Coalesce:
+    """The latest PHQ-9 total as a number, for sorting the queue by it (-1 while pending or
+    without one, so the highest totals come first when sorted down)."""
+    total = Cast(KT("result__scores__phq9__total"), IntegerField())
+    latest = Subquery(_latest_current_runs().annotate(total=total).values("total")[:1])
+    return Coalesce(latest, Value(-1))
+
+
 def _current_run_summary() -> Subquery:
-    run = ScreeningRun.objects.filter(
-        intake=OuterRef("intake_id"), ruleset_version=RULESET_VERSION
-    ).annotate(
+    run = _latest_current_runs().annotate(
         summary=JSONObject(
             run_status="status",
             phq9_total=KT("result__scores__phq9__total"),
@@ -89,49 +114,47 @@ def case_queue() -> QuerySet[Case]:
     return (
         Case.objects.select_related("intake__patient", "assigned_to", "safety_event")
         .defer(*_QUEUE_DEFERRED)
-        .annotate(screening_summary=_current_run_summary())
-        .prefetch_related(
-            # Every intake of the case (the one that opened it and those that joined it, such
-            # as follow-ups): their current flags together are the case's.
-            Prefetch(
-                "memberships",
-                queryset=CaseIntake.objects.select_related("intake").only("case", "intake__id"),
-            ),
-            Prefetch("memberships__intake__flags", queryset=flags, to_attr="current_flags"),
-        )
+        .annotate(screening_summary=_current_run_summary(), phq9_sort=_phq9_total())
+        .prefetch_related(_member_intakes(flags))
     )
 
 
-def queue_flags(case: Case) -> list[Flag]:
-    """The case's current flags, one per code, most pressing first."""
-    if case.intake_id is None:
-        return []  # a safety event's case: the queue shows its own badge
-    flags = _case_flags(case)
+def _member_intakes(flags: QuerySet[Flag]) -> Prefetch:
+    """Every intake of the case (``member_intakes``, oldest first) with its current flags."""
+    return Prefetch(
+        "intakes",
+        queryset=Intake.objects.only("id", "submitted_at", "source", "patient_id")
+        .order_by("submitted_at")
+        .prefetch_related(Prefetch("flags", queryset=flags, to_attr="current_flags")),
+        to_attr="member_intakes",
+    )
+
+
+def _intake_flags(intake: Intake) -> list[Flag]:
+    """One intake's current flags, one per code (a run's replaces the submission's)."""
+    flags = getattr(intake, "current_flags", None)
+    if flags is None:
+        flags = list(intake.flags.filter(current_flags_q()))
     by_code: dict[str, Flag] = {}
-    for flag in flags:  # a run's flag replaces the submission's flag of the same code
+    for flag in flags:
         if flag.code not in by_code or flag.run_id is not None:
             by_code[flag.code] = flag
+    return list(by_code.values())
+
+
+def queue_flags(case: Case) -> list[Flag]:
+    """The case's current flags over all its intakes, one per code (the most pressing), most
+    pressing first."""
+    if case.intake_id is None:
+        return []  # a safety event's case: the queue shows its own badge
+    intakes = getattr(case, "member_intakes", None) or [case.intake]
+    by_code: dict[str, Flag] = {}
+    for intake in intakes:
+        for flag in _intake_flags(intake):
+            kept = by_code.get(flag.code)
+            if kept is None or LEVEL_RANK[flag.level] <= LEVEL_RANK[kept.level]:
+                by_code[flag.code] = flag  # the most pressing; the later intake's on a tie
     return sorted(by_code.values(), key=lambda f: (LEVEL_RANK[f.level], f.code))
-
-
-def _case_flags(case: Case) -> list[Flag]:
-    """Current flags of every intake of the case: the one that opened it and those that
-    joined it later (a follow-up's not_improving, a later intake's flags)."""
-    members = getattr(case, "_prefetched_objects_cache", {}).get("memberships")
-    if members is not None:
-        flags = [flag for m in members for flag in m.intake.current_flags]
-        if any(m.intake_id == case.intake_id for m in members):
-            return flags
-    else:
-        flags = list(
-            Flag.objects.filter(current_flags_q(), intake__case_membership__case=case).exclude(
-                intake_id=case.intake_id
-            )
-        )
-    own = getattr(case.intake, "current_flags", None)
-    if own is None:
-        own = list(case.intake.flags.filter(current_flags_q()))
-    return [*own, *flags]
 
 
 # --- Queue filters -------------------------------------------------------------------------
@@ -153,8 +176,8 @@ def cases_with_flag(qs: QuerySet[Case], code: str) -> QuerySet[Case]:
 
 
 def cases_at_level(qs: QuerySet[Case], level: str) -> QuerySet[Case]:
-    """Cases whose highest flag level is ``level`` (``Case.priority``)."""
-    return qs.filter(priority=LEVEL_RANK[level])
+    """Cases whose highest flag level is ``level``, or ``routine`` (``Case.priority``)."""
+    return qs.filter(priority=CASE_LEVEL_RANK[level])
 
 
 def cases_waiting_longer_than(qs: QuerySet[Case], wait: timedelta, now=None) -> QuerySet[Case]:
@@ -249,6 +272,18 @@ class TrendPoint:
     outcome: str = ""  # clinical.rules.measurement outcome of a later intake ("" otherwise)
 
 
+@dataclass(frozen=True)
+class CaseIntakeRow:
+    """One intake of the case (a later intake of the patient joins their open case)."""
+
+    intake_id: str
+    submitted_at: datetime
+    source: str
+    phq9: int | None
+    flags: list[str]
+    opened_case: bool
+
+
 @dataclass
 class CasePage:
     case: Case
@@ -263,6 +298,7 @@ class CasePage:
     neuromodulation: list
     trend: list[TrendPoint]
     notes: list[CaseNote]
+    intakes: list[CaseIntakeRow] = field(default_factory=list)
 
     unfinished = False
 
@@ -556,6 +592,7 @@ def case_for_page(case_id) -> Case | None:
                 queryset=Flag.objects.filter(current_flags_q()).order_by("code"),
                 to_attr="current_flags",
             ),
+            _member_intakes(Flag.objects.filter(current_flags_q()).order_by("code")),
             Prefetch("notes", queryset=CaseNote.objects.select_related("author")),
         )
         .filter(pk=case_id)
@@ -699,6 +736,7 @@ def case_page(case: Case) -> CasePage:
     run = intake.current_runs[0] if intake.current_runs else None
     scores = _scores_of(run)
     trd = run.result.get("trd") if run and run.status == RunStatus.COMPLETE else None
+    trend = symptom_trend(intake.patient_id, this_intake_id=intake.pk)
     return CasePage(
         case=case,
         intake=intake,
@@ -710,9 +748,29 @@ def case_page(case: Case) -> CasePage:
         trials=_trial_rows(intake, trd),
         psychotherapy=list(intake.psychotherapy_trials.all()),
         neuromodulation=list(intake.neuromodulation.all()),
-        trend=symptom_trend(intake.patient_id, this_intake_id=intake.pk),
+        trend=trend,
         notes=list(case.notes.all()),
+        intakes=_case_intake_rows(case, trend),
     )
+
+
+def _case_intake_rows(case: Case, trend: list[TrendPoint]) -> list[CaseIntakeRow]:
+    """The case's intakes, oldest first, with their PHQ-9 totals (from the trend, no query)."""
+    phq9 = {point.intake_id: point.phq9 for point in trend}
+    intakes = getattr(case, "member_intakes", None)
+    if intakes is None:
+        intakes = list(case.intakes.order_by("submitted_at"))
+    return [
+        CaseIntakeRow(
+            intake_id=str(intake.pk),
+            submitted_at=intake.submitted_at,
+            source=intake.source,
+            phq9=phq9.get(str(intake.pk)),
+            flags=[flag_label(f.code) for f in _intake_flags(intake)],
+            opened_case=intake.pk == case.intake_id,
+        )
+        for intake in intakes
+    ]
 
 
 # --- History and access on the case page --------------------------------------------------
@@ -725,9 +783,18 @@ EVENT_WORDS = {
     "acknowledge": "Acknowledged the urgent case",
     "assign_to_me": "Assigned the case to themself",
     "note_added": "Added a note",
+    "intake_joined": "A later intake of the patient joined this case",
+    "level_raised": "A later screening raised the case's level",
 }
 #: Diff fields worth a line in the history (the rest is bookkeeping).
-_HISTORY_FIELDS = {"status", "assigned_to", "closed_reason", "priority", "urgent"}
+_HISTORY_FIELDS = {
+    "status",
+    "assigned_to",
+    "closed_reason",
+    "priority",
+    "urgent",
+    "acknowledged_at",
+}
 
 
 @dataclass(frozen=True)
@@ -736,6 +803,13 @@ class HistoryEvent:
     who: str
     what: str
     details: tuple[str, ...] = ()
+
+
+def _level_words(rank) -> str:
+    try:
+        return label("case_level", CASE_LEVELS[int(rank)]).lower()
+    except (TypeError, ValueError, IndexError):
+        return str(rank)
 
 
 def _detail_lines(changes: dict, users: dict[str, str]) -> tuple[str, ...]:
@@ -748,6 +822,11 @@ def _detail_lines(changes: dict, users: dict[str, str]) -> tuple[str, ...]:
             lines.append(f"assigned: {users.get(old, 'nobody')} → {users.get(new, 'nobody')}")
         elif name == "closed_reason":
             lines.append("reason recorded (shown on the case, masked in the audit log)")
+        elif name == "priority":
+            lines.append(f"level: {_level_words(old)} → {_level_words(new)}")
+        elif name == "acknowledged_at":
+            if new in (None, "None", ""):
+                lines.append("acknowledgement cleared: the new urgent answer needs acknowledging")
         else:
             lines.append(f"{words(name)}: {old} → {new}")
     return tuple(lines)

@@ -109,7 +109,7 @@ def case_for_intake(intake: Intake, *, priority: int, urgent: bool = False) -> C
     """
     case = _case_of(intake)
     if case is not None:
-        _raise_level(case, priority=priority, urgent=urgent)
+        _raise_level(case, priority=priority, urgent=urgent, event="level_raised")
         return CaseForIntake(case, "existing")
     any_match(Patient.objects.select_for_update().filter(pk=intake.patient_id).only("pk"))
     case = any_match(
@@ -119,7 +119,14 @@ def case_for_intake(intake: Intake, *, priority: int, urgent: bool = False) -> C
     )
     if case is not None:
         CaseIntake.objects.create(case=case, intake=intake)
-        _raise_level(case, priority=priority, urgent=urgent, new_urgent_answer=urgent)
+        _raise_level(
+            case,
+            priority=priority,
+            urgent=urgent,
+            new_urgent_answer=urgent,
+            event="intake_joined",
+            intake_id=str(intake.pk),
+        )
         log.info("intake_joined_case", intake_id=str(intake.pk), case_id=str(case.pk))
         return CaseForIntake(case, "joined")
     case = Case.objects.create(intake=intake, priority=priority, urgent=urgent)
@@ -129,7 +136,12 @@ def case_for_intake(intake: Intake, *, priority: int, urgent: bool = False) -> C
     return CaseForIntake(case, "opened")
 
 
-def _raise_level(case: Case, *, priority: int, urgent: bool, new_urgent_answer=False) -> None:
+def _raise_level(
+    case: Case, *, priority: int, urgent: bool, event: str, new_urgent_answer=False, **details
+) -> None:
+    """Raise the case's level (never lower it), with its audit row; a join is always audited
+    (the case history shows the later intake arriving)."""
+    before = copy.copy(case)
     changes = {}
     if priority < case.priority:
         changes["priority"] = priority
@@ -139,11 +151,14 @@ def _raise_level(case: Case, *, priority: int, urgent: bool, new_urgent_answer=F
         changes.update(
             acknowledged_at=None, acknowledged_by=None, notified_at=None, escalated_at=None
         )
-    if not changes:
+    if not changes and event != "intake_joined":
         return
-    Case.objects.filter(pk=case.pk).update(**changes, updated_at=timezone.now())
-    for field, value in changes.items():
-        setattr(case, field, value)
+    if changes:
+        with service_write():
+            Case.objects.filter(pk=case.pk).update(**changes, updated_at=timezone.now())
+        for field, value in changes.items():
+            setattr(case, field, value)
+    record_change(before=before, after=case, actor=None, event=event, **details)
     if case.urgent and (new_urgent_answer or "urgent" in changes):
         _enqueue_notification(case)
 

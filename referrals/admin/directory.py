@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from intake.geography import zip_record
+from ops.labels import label
 from ops.text import words
 from referrals import selectors, services
 from referrals.listings import refreshed_after
@@ -95,7 +96,8 @@ class ProviderForm(forms.ModelForm):
         choices=_choices(TREATMENTS), required=False, widget=forms.CheckboxSelectMultiple
     )
     modalities = forms.MultipleChoiceField(
-        choices=_choices(MODALITIES), widget=forms.CheckboxSelectMultiple
+        choices=[(v, label("modality", v)) for v in MODALITIES],
+        widget=forms.CheckboxSelectMultiple,
     )
     languages = forms.CharField(required=False, help_text="Codes, comma-separated: en, es")
 

@@ -5,6 +5,7 @@ from datetime import datetime, timedelta
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
+from ops.dates import day
 from referrals.matching.constraints import FRESHNESS
 from referrals.models import License, Provider
 
@@ -49,15 +50,13 @@ def providers_to_reconfirm(now: datetime | None = None) -> list[tuple[Provider, 
         if confirmed is None:
             todo.append("availability never confirmed")
         elif confirmed < now - FRESHNESS:
-            todo.append(f"availability last confirmed {confirmed.date().isoformat()} (stale)")
+            todo.append(f"availability last confirmed {day(confirmed)} (stale)")
         elif confirmed < soon_stale:
-            todo.append(
-                f"availability last confirmed {confirmed.date().isoformat()} (stale within a week)"
-            )
+            todo.append(f"availability last confirmed {day(confirmed)} (stale within a week)")
         for lic in provider.licenses.all():
             if lic.expires_on < today:
-                todo.append(f"{lic.state} licence expired {lic.expires_on.isoformat()}")
+                todo.append(f"{lic.state} licence expired {day(lic.expires_on)}")
             elif lic.expires_on <= today + LICENSE_RENEWAL_AHEAD:
-                todo.append(f"{lic.state} licence expires {lic.expires_on.isoformat()}")
+                todo.append(f"{lic.state} licence expires {day(lic.expires_on)}")
         out.append((provider, todo))
     return out

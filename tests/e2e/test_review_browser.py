@@ -130,7 +130,7 @@ def test_clinician_acknowledges_notes_reviews_and_refers_the_top_urgent_case(
     screenshot(page, "queue")
 
     # Filter to urgent cases (highest flag level).
-    page.locator("#changelist-filter").get_by_role("link", name="urgent", exact=True).click()
+    page.locator("#changelist-filter").get_by_role("link", name="Urgent", exact=True).click()
     page.wait_for_url("**level=urgent**")
     assert rows.count() == 2
     top_ref = short_id(queue["top"].pk)

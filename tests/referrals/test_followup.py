@@ -9,6 +9,7 @@ from django.core import mail
 from django.utils import timezone
 
 from ops import roles
+from ops.dates import day
 from referrals import services, tasks
 from referrals.followup import add_business_days, follow_up_due
 from referrals.models import Referral
@@ -137,9 +138,7 @@ class TestReconfirmList:
         assert due["Never"] == ["availability never confirmed"]
         assert due["Stale"][0].endswith("(stale)")
         assert due["Stale next week"][0].endswith("(stale within a week)")
-        assert due["Licence expired"] == [
-            f"NY licence expired {(today - timedelta(days=1)).isoformat()}"
-        ]
+        assert due["Licence expired"] == [f"NY licence expired {day(today - timedelta(days=1))}"]
 
     def test_the_weekly_job_emails_the_directory_managers(self, dirk, cleo):
         dirk.email = "dirk@example.org"

@@ -13,7 +13,7 @@ from django.core import mail
 from django.db import connection, transaction
 
 from intake.models import Intake
-from screening import review, services
+from screening import bulk_review, review, services
 from screening.models import (
     CASE_LEVEL_RANK,
     ROUTINE_PRIORITY,
@@ -21,7 +21,7 @@ from screening.models import (
     CaseIntake,
     CaseStatus,
 )
-from screening.selectors import case_queue
+from screening.selectors import case_history, case_queue
 from tests.conftest import submit
 from tests.factories import PHQ9_NO_RISK, intake_payload, urgent_payload
 from tests.screening.conftest import patient_fields
@@ -139,6 +139,14 @@ class TestUrgentOnAJoinedCase:
         assert message.to == ["oncall@example.org"]
         assert str(case.pk) in message.body and "Urgent case" in message.subject
         assert second.flags.filter(code="suicide_risk", level="urgent").exists()
+        # The case's history says so (an audit row written with the join).
+        [joined] = [e for e in case_history(case) if e.what.startswith("A later intake")]
+        assert joined.who == "system"
+        assert "level: high → urgent" in joined.details and "urgent: False → True" in (
+            joined.details
+        )
+        lines = [line for event in case_history(case) for line in event.details]
+        assert not [line for line in lines if "acknowledgement cleared" in line]  # never acked
 
     def test_a_new_urgent_answer_needs_a_new_acknowledgement(self, cora, cleo, settings):
         """An acknowledged urgent case joined by another urgent intake: the new answer pages
@@ -152,8 +160,33 @@ class TestUrgentOnAJoinedCase:
         submit(urgent_payload(item9=3, **me), by=cora)
         case.refresh_from_db()
         assert case.acknowledged_at is None and case.needs_acknowledgement
+        joined = [e for e in case_history(case) if e.what.startswith("A later intake")]
+        assert [
+            line for line in joined[0].details if line.startswith("acknowledgement cleared")
+        ] == ["acknowledgement cleared: the new urgent answer needs acknowledging"]
         assert len(mail.outbox) == 2
         assert Case.objects.count() == 1 and case.intakes.count() == 2
+
+    def test_a_case_raised_by_a_join_is_not_closed_from_a_stale_page(self, cora, cleo, settings):
+        """The clinician read the case, then an urgent intake of the patient joined it: their
+        close is refused (nothing written over the join), and the case stays urgent, open and
+        notified."""
+        settings.ONCALL_EMAILS = ["oncall@example.org"]
+        me = patient_fields()
+        case = case_of(submit(quiet_payload(**me), by=cora))
+        review.case_start_review(case=case, by=cleo)
+        stale = Case.objects.get(pk=case.pk)  # the page the clinician is looking at
+        submit(urgent_payload(item9=2, **me), by=cora)
+        with pytest.raises(review.NewIntakeArrived, match="read the case again"):
+            review.case_close(case=stale, by=cleo, reason="Routine", expected_status="in_review")
+        case.refresh_from_db()
+        assert case.status == CaseStatus.IN_REVIEW and case.urgent
+        assert case.notified_at is not None and case.needs_acknowledgement
+        assert len(mail.outbox) == 1
+        # Read again, it can be decided.
+        review.case_acknowledge(case=case, by=cleo)
+        review.case_close(case=case, by=cleo, reason="Seen today; safety plan in place.")
+        assert Case.objects.get(pk=case.pk).status == CaseStatus.CLOSED
 
 
 @pytest.mark.django_db(transaction=True)
@@ -204,3 +237,46 @@ def test_two_intakes_of_one_patient_at_once_make_one_case_on_postgresql(cora):
     [case] = Case.objects.all()
     assert set(case.intakes.all()) == {first, second}
     assert case.priority == CASE_LEVEL_RANK["moderate"]
+
+
+@pytest.mark.django_db
+class TestBulkReview:
+    """screening.bulk_review (the queue's bulk actions; the browser test clicks them)."""
+
+    def test_assign_to_me_leaves_a_colleagues_case_and_a_closed_one(self, cora, cleo, cleo2):
+        mine = case_of(submit(quiet_payload(**patient_fields()), by=cora))
+        theirs = case_of(submit(quiet_payload(**patient_fields()), by=cora))
+        review.case_assign_to_me(case=theirs, by=cleo2)
+        done = case_of(submit(quiet_payload(**patient_fields()), by=cora))
+        review.case_start_review(case=done, by=cleo)
+        review.case_close(case=Case.objects.get(pk=done.pk), by=cleo, reason="Seen")
+        cases = list(Case.objects.filter(pk__in=[mine.pk, theirs.pk, done.pk]))
+        result = bulk_review.cases_assign_to_me(cases=cases, by=cleo)
+        assert [c.pk for c in result.done] == [mine.pk]
+        assert Case.objects.get(pk=mine.pk).assigned_to == cleo
+        assert Case.objects.get(pk=theirs.pk).assigned_to == cleo2
+        message = result.refused_message("assigned")
+        assert message.startswith("2 cases not assigned") and "someone else" in message
+
+    def test_close_needs_a_reason_and_closes_routine_cases_only(self, cora, cleo):
+        routine = case_of(submit(quiet_payload(**patient_fields()), by=cora))
+        flagged = case_of(submit(flagged_payload(**patient_fields()), by=cora))
+        with pytest.raises(review.ReasonRequired):
+            bulk_review.cases_close_routine(cases=[routine], by=cleo, reason="  ")
+        assert Case.objects.get(pk=routine.pk).status == CaseStatus.NEW
+        result = bulk_review.cases_close_routine(
+            cases=[routine, flagged], by=cleo, reason="Routine; no concern."
+        )
+        assert [c.pk for c in result.done] == [routine.pk]
+        closed = Case.objects.get(pk=routine.pk)
+        assert closed.status == CaseStatus.CLOSED and closed.closed_reason == "Routine; no concern."
+        assert Case.objects.get(pk=flagged.pk).status == CaseStatus.NEW
+        assert "only routine cases" in result.refused_message("closed")
+
+    def test_close_is_refused_without_the_review_permission(self, cora):
+        from django.core.exceptions import PermissionDenied
+
+        routine = case_of(submit(quiet_payload(**patient_fields()), by=cora))
+        with pytest.raises(PermissionDenied):
+            bulk_review.cases_close_routine(cases=[routine], by=cora, reason="x")
+        assert Case.objects.get(pk=routine.pk).status == CaseStatus.NEW

@@ -196,7 +196,7 @@ class Command(BaseCommand):
             omit=("id",),
         )
         open_case = f"m.n % {every} = 0" if every else "false"
-        return clone(
+        made = clone(
             cursor,
             "screening_case",
             "clone_map m JOIN screening_case t ON t.id = m.case_id",
@@ -215,3 +215,9 @@ class Command(BaseCommand):
                 "ELSE m.at + make_interval(hours => 2 + m.n % 200) END",
             },
         )
+        # Each clone's intake is in its case (screening.CaseIntake), as case_for_intake makes it.
+        cursor.execute(
+            "INSERT INTO screening_caseintake (case_id, intake_id, joined_at) "
+            "SELECT m.new_case, m.intake, m.at FROM clone_map m"
+        )
+        return made
