@@ -120,6 +120,7 @@ def screening_input(
     sex: str = "female",
     months: int | None = 14,
     psychotic: bool = False,
+    confirmed: bool = False,
     neuromodulation=(),
     psychotherapy: tuple[PsychotherapyTrial, ...] = (),
 ) -> ScreeningInput:
@@ -128,6 +129,7 @@ def screening_input(
         answers=answers if answers is not None else {"phq9": phq9(15)},
         current_episode_months=months,
         psychotic_features=psychotic,
+        psychotic_features_confirmed=confirmed,
         medication_trials=indexed(*courses),
         psychotherapy_trials=psychotherapy,
         neuromodulation=tuple(replace(c, index=i) for i, c in enumerate(neuromodulation)),
