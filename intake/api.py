@@ -152,6 +152,13 @@ def treatment_history_as_submitted(intake: Intake) -> dict:
     return {
         "current_episode_months": intake.current_episode_months,
         "psychotic_features": intake.psychotic_features,
+        # who reported them (self_report | clinician, as a clinician may since have confirmed
+        # them on the case page); only when they are reported
+        **(
+            {"psychotic_features_source": intake.psychotic_features_source}
+            if intake.psychotic_features
+            else {}
+        ),
         "medication_trials": [
             {
                 "medication": t.medication,

@@ -411,6 +411,14 @@ def maudsley_observation(b: _Builder, maudsley: dict, ruleset: str) -> Observati
     )
 
 
+def psychotic_features_method(intake) -> dict:
+    """``method``: who reported the psychotic features (none when none are reported)."""
+    source = intake.psychotic_features_source
+    if not (intake.psychotic_features and source):
+        return {}
+    return {"method": concept(c.CS_REPORT_SOURCE, source, c.REPORT_SOURCE_DISPLAYS[source])}
+
+
 def history_observations(b: _Builder) -> list[Observation]:
     intake = b.intake
     out = []
@@ -431,6 +439,7 @@ def history_observations(b: _Builder) -> list[Observation]:
             concept(c.CS_OBSERVATION, *c.OBS_PSYCHOTIC_FEATURES),
             category=[SURVEY],
             valueBoolean=intake.psychotic_features,
+            **psychotic_features_method(intake),
         )
     )
     return out

@@ -681,6 +681,23 @@ def _translate_procedures(t: Translation, entries: _Entries, refs) -> tuple[list
     return lists["psychotherapy_trials"], lists["neuromodulation"]
 
 
+def _report_source(t: Translation, observation, at: str) -> str | None:
+    """The psychotic-features Observation's ``method`` in CS_REPORT_SOURCE (optional)."""
+    codes = [cd.code for cd in _codings(observation.method) if cd.system == c.CS_REPORT_SOURCE]
+    if not codes:
+        return None
+    path = ("treatment_history", "psychotic_features_source")
+    t.at(path, f"{at}.method")
+    if codes[0] not in c.REPORT_SOURCE_DISPLAYS:
+        t.problem(
+            f"Unknown report source: use {' or '.join(c.REPORT_SOURCE_DISPLAYS)}.",
+            f"{at}.method",
+            path=path,
+        )
+        return None
+    return codes[0]
+
+
 def _translate_history_facts(t: Translation, entries: _Entries, refs) -> dict:
     facts: dict = {}
     for index, observation in entries.of("Observation"):
@@ -702,6 +719,9 @@ def _translate_history_facts(t: Translation, entries: _Entries, refs) -> dict:
             t.at(("treatment_history", "psychotic_features"), f"{at}.valueBoolean")
             if observation.valueBoolean is not None:
                 facts["psychotic_features"] = observation.valueBoolean
+            source = _report_source(t, observation, at)
+            if source:
+                facts["psychotic_features_source"] = source
         else:
             continue
         if refs is not None:

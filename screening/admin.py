@@ -34,7 +34,7 @@ from intake.models import MatchStatus, Patient, PossibleMatch
 from ops.audit import record_access
 from ops.labels import label
 from ops.text import short_id, words
-from screening import review, selectors
+from screening import review, selectors, services
 from screening.api_sections import FLAG_CODES
 from screening.models import LEVELS, Case, CaseStatus
 from screening.selectors import REVIEW_TARGET
@@ -479,6 +479,7 @@ class CaseAdmin(admin.ModelAdmin):
                 "acknowledge",
                 "assign_to_me",
                 "note",
+                "confirm_psychotic_features",
             )
         }
         request.current_app = self.admin_site.name
@@ -544,6 +545,10 @@ class CaseAdmin(admin.ModelAdmin):
                     case=case, by=by, expected_assignee_id=int(seen) if seen.isdecimal() else None
                 )
                 done = "Case assigned to you."
+            elif action == "confirm_psychotic_features":
+                services.confirm_psychotic_features(case=case, by=by)
+                done = "Psychotic features confirmed: the screening was re-staged."
+                page += "#patient"
             elif action == "note":
                 review.case_add_note(case=case, by=by, text=post.get("text", ""))
                 done = "Note added."

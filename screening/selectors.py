@@ -492,6 +492,7 @@ def case_for_page(case_id) -> Case | None:
             "acknowledged_by",
             "status_changed_by",
             "safety_event__draft",
+            "intake__psychotic_features_confirmed_by",
         )
         .prefetch_related(
             "intake__responses",
