@@ -328,8 +328,9 @@ class CaseAdmin(admin.ModelAdmin):
             return "—"
         return format_html_join(
             " ",
-            '<span class="rq-flag rq-flag--{}" title="{} level">{}</span>',
-            ((f.level, f.level, selectors.flag_label(f.code)) for f in flags),
+            '<span class="rq-flag rq-flag--{}" title="{} level: {}">{}</span>',
+            # the summary (with possible_trd's bipolarity caveat) on hover
+            ((f.level, f.level, f.summary, selectors.flag_label(f.code)) for f in flags),
         )
 
     def _summary(self, case) -> dict:
