@@ -60,6 +60,16 @@ class SafetySerializer(serializers.Serializer):
     urgent = serializers.BooleanField()
     risk_level = serializers.ChoiceField(choices=SAFETY_RISK_LEVELS)
     crisis_resources = serializers.ListField(child=serializers.DictField())
+    cssrs_complete = serializers.BooleanField(
+        required=False,
+        help_text="Present when the C-SSRS screen was given: false when a question its skip "
+        "logic requires was left unanswered (the risk level is then at least moderate).",
+    )
+    cssrs_missing_items = serializers.ListField(
+        child=serializers.CharField(),
+        required=False,
+        help_text="Present when the C-SSRS screen was given: the questions left unanswered.",
+    )
 
 
 class RejectedSafetySerializer(SafetySerializer):

@@ -165,3 +165,8 @@ class TestConfirmOnTheCasePage:
         login(client, cleo)
         html = client.get(reverse("admin:screening_case_change", args=[case.pk])).content
         assert b'data-action="confirm_psychotic_features"' not in html
+
+
+def test_schema_documents_the_incomplete_cssrs_keys(cleo_api):
+    schema = cleo_api.get("/api/schema/").content.decode()
+    assert "cssrs_complete" in schema and "cssrs_missing_items" in schema
