@@ -403,6 +403,8 @@ AUDITLOG_INCLUDE_TRACKING_MODELS = (
             "submitted_by",
             "consent_screening",
             "privacy_notice_version",
+            "psychotic_features_source",
+            "psychotic_features_confirmed_by",
         ],
     },
     {"model": "intake.amendment", "mask_fields": ["reason", "changes"]},

@@ -55,6 +55,16 @@ class SafetySerializer(serializers.Serializer):
     urgent = serializers.BooleanField()
     risk_level = serializers.ChoiceField(choices=SAFETY_RISK_LEVELS)
     crisis_resources = serializers.ListField(child=serializers.DictField())
+    cssrs_complete = serializers.BooleanField(
+        required=False,
+        help_text="Present when the C-SSRS screen was given: false when a question its skip "
+        "logic requires was left unanswered (the risk level is then at least moderate).",
+    )
+    cssrs_missing_items = serializers.ListField(
+        child=serializers.CharField(),
+        required=False,
+        help_text="Present when the C-SSRS screen was given: the questions left unanswered.",
+    )
 
 
 class RejectedSafetySerializer(SafetySerializer):
@@ -147,6 +157,13 @@ def treatment_history_as_submitted(intake: Intake) -> dict:
     return {
         "current_episode_months": intake.current_episode_months,
         "psychotic_features": intake.psychotic_features,
+        # who reported them (self_report | clinician, as a clinician may since have confirmed
+        # them on the case page); only when they are reported
+        **(
+            {"psychotic_features_source": intake.psychotic_features_source}
+            if intake.psychotic_features
+            else {}
+        ),
         "medication_trials": [
             {
                 "medication": t.medication,

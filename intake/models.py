@@ -150,6 +150,13 @@ class RiskLevel(models.TextChoices):
     HIGH = "high"
 
 
+class PsychoticFeaturesSource(models.TextChoices):
+    """Who reported the current episode's psychotic features (blank: none reported)."""
+
+    SELF_REPORT = "self_report", "Patient self-report"
+    CLINICIAN = "clinician", "Clinician-confirmed"
+
+
 class Intake(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     # The patient record this intake is linked to: its own new record unless a strong key
@@ -185,6 +192,19 @@ class Intake(models.Model):
     # Treatment history scalars; the courses are rows below.
     current_episode_months = models.PositiveSmallIntegerField(null=True, blank=True)
     psychotic_features = models.BooleanField(default=False)
+    # Who reported them; a clinician may confirm a self-report on the case page (audited, and
+    # the case's screening is re-staged: Maudsley severity 5 needs confirmation).
+    psychotic_features_source = models.CharField(
+        max_length=12, choices=PsychoticFeaturesSource.choices, blank=True, default=""
+    )
+    psychotic_features_confirmed_at = models.DateTimeField(null=True, blank=True)
+    psychotic_features_confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     care_preferences = models.JSONField(default=dict, blank=True)
     # A follow-up intake (measurement-based care): the baseline intake it is measured against.
     # Always the original baseline, never another follow-up (intake.services.follow_up_submit).
@@ -196,8 +216,17 @@ class Intake(models.Model):
         related_name="follow_ups",
     )
     # Status fields a screening run may update after submission; everything else is frozen.
-    # ``patient`` changes only when a clinician confirms a possible match (audited).
-    MUTABLE_FIELDS = frozenset({"status", "patient"})
+    # ``patient`` changes only when a clinician confirms a possible match (audited); the
+    # ``psychotic_features_*`` confirmation fields only when a clinician confirms (audited).
+    MUTABLE_FIELDS = frozenset(
+        {
+            "status",
+            "patient",
+            "psychotic_features_source",
+            "psychotic_features_confirmed_at",
+            "psychotic_features_confirmed_by",
+        }
+    )
 
     class Meta:
         ordering = ["-submitted_at"]

@@ -13,12 +13,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date
 
-from clinical.answer_validation import validate_instrument_answers
+from clinical.answer_validation import REQUIRED_MESSAGE, validate_instrument_answers
 from intake.crypto import keyed_digest, normalise_email, normalise_external_id
 from intake.idempotency import body_digest
 
 #: Instruments whose answers carry the safety decision (clinical.md §4.1 item 9, §4.11).
-RISK_INSTRUMENTS = ("phq9", "cssrs_screen")
+CSSRS = "cssrs_screen"
+RISK_INSTRUMENTS = ("phq9", CSSRS)
 
 
 def risk_answers(answers: object) -> dict[str, dict]:
@@ -33,9 +34,19 @@ def risk_answers(answers: object) -> dict[str, dict]:
     for key in RISK_INSTRUMENTS:
         block = answers.get(key)
         valid_alone = isinstance(block, Mapping) and block
-        if valid_alone and not validate_instrument_answers(key, block, sex_at_birth=None):
+        if valid_alone and _acted_on(
+            key, validate_instrument_answers(key, block, sex_at_birth=None)
+        ):
             valid[key] = dict(block)
     return valid
+
+
+def _acted_on(key: str, errors: dict[str, list[str]]) -> bool:
+    """Valid, or (the C-SSRS screen only) valid but for questions left unanswered: an
+    incomplete screen is graded at least moderate (clinical.rules.cssrs), never ignored."""
+    if not errors:
+        return True
+    return key == CSSRS and all(messages == [REQUIRED_MESSAGE] for messages in errors.values())
 
 
 def _birth_date_text(value) -> str:

@@ -23,6 +23,7 @@ from intake.models import (
     EctPlacement,
     NeuromodulationType,
     PsychotherapyType,
+    PsychoticFeaturesSource,
     SexAtBirth,
     TrialOutcome,
 )
@@ -290,9 +291,30 @@ class TreatmentHistorySerializer(StrictSerializer):
         min_value=0, max_value=1200, required=False, allow_null=True
     )
     psychotic_features = JSONBooleanField(required=False, default=False)
+    psychotic_features_source = serializers.ChoiceField(
+        choices=PsychoticFeaturesSource.values,
+        required=False,
+        allow_null=True,
+        help_text=(
+            "Who reported the psychotic features: `self_report` (the patient; the default when "
+            "psychotic_features is true) or `clinician` (confirmed by a clinician: only then "
+            "does Maudsley severity score 5). Null or absent when psychotic_features is false."
+        ),
+    )
     medication_trials = MedicationTrialSerializer(many=True, required=False, max_length=60)
     psychotherapy_trials = PsychotherapyTrialSerializer(many=True, required=False, max_length=60)
     neuromodulation = NeuromodulationSerializer(many=True, required=False, max_length=60)
+
+    def validate(self, attrs):
+        if attrs.get("psychotic_features_source") and not attrs.get("psychotic_features"):
+            raise serializers.ValidationError(
+                {
+                    "psychotic_features_source": [
+                        "Give a source only when psychotic_features is true."
+                    ]
+                }
+            )
+        return attrs
 
 
 class CarePreferencesSerializer(StrictSerializer):

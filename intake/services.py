@@ -36,6 +36,7 @@ from intake.models import (
     MedicationTrial,
     NeuromodulationCourse,
     PsychotherapyTrial,
+    PsychoticFeaturesSource,
 )
 from intake.safety_net import patient_match_key
 from intake.signals import intake_submitted
@@ -45,6 +46,14 @@ from intake.signals import intake_submitted
 class SubmittedIntake:
     intake: Intake
     safety: dict
+
+
+def psychotic_features_source(history: dict) -> str:
+    """Who reported the psychotic features: a self-report unless the caller says a clinician
+    confirmed them; blank when none are reported."""
+    if not history.get("psychotic_features", False):
+        return ""
+    return history.get("psychotic_features_source") or PsychoticFeaturesSource.SELF_REPORT
 
 
 def intake_submit(*, data: dict, source: str, submitted_by=None, draft=None) -> SubmittedIntake:
@@ -85,6 +94,7 @@ def intake_submit(*, data: dict, source: str, submitted_by=None, draft=None) -> 
             safety=safety.to_dict(),
             current_episode_months=history.get("current_episode_months"),
             psychotic_features=history.get("psychotic_features", False),
+            psychotic_features_source=psychotic_features_source(history),
             care_preferences=data.get("care_preferences") or {},
         )
         record_identity(intake=intake, p=data["patient"], resolution=resolution)

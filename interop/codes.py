@@ -88,6 +88,10 @@ CS_NEUROMODULATION = local_system("neuromodulation")
 CS_CONSENT_CATEGORY = local_system("consent-category")
 CS_PROVIDER_TYPE = local_system("provider-type")
 CS_IMPORT_RESULT = local_system("import-result")
+#: Observation.method of the psychotic-features fact: who reported it (the v1 API's
+#: ``psychotic_features_source``: self_report | clinician).
+CS_REPORT_SOURCE = local_system("report-source")
+REPORT_SOURCE_DISPLAYS = {"self_report": "Patient self-report", "clinician": "Clinician-confirmed"}
 
 #: Consent.category code that marks the consent to screening.
 CONSENT_SCREENING = "screening"
@@ -158,7 +162,8 @@ MAUDSLEY_COMPONENTS: dict[str, tuple[str, str]] = {
     "ect": ("maudsley-ect", "Maudsley: electroconvulsive therapy used"),
 }
 OBS_CURRENT_EPISODE_MONTHS = ("current-episode-months", "Duration of the current episode")
-OBS_PSYCHOTIC_FEATURES = ("psychotic-features", "Psychotic features (clinician-confirmed)")
+# Who reported them is the Observation's ``method`` (CS_REPORT_SOURCE).
+OBS_PSYCHOTIC_FEATURES = ("psychotic-features", "Psychotic features")
 
 #: Flag level -> (DetectedIssue.severity, flag-priority code, Flag.category code).
 FLAG_LEVEL_SEVERITY = {"urgent": "high", "high": "high", "moderate": "moderate", "info": "low"}

@@ -402,6 +402,14 @@ def maudsley_observation(builder: _Builder, maudsley: dict, ruleset: str) -> Obs
     )
 
 
+def psychotic_features_method(intake) -> dict:
+    """``method``: who reported the psychotic features (none when none are reported)."""
+    source = intake.psychotic_features_source
+    if not (intake.psychotic_features and source):
+        return {}
+    return {"method": concept(codes.CS_REPORT_SOURCE, source, codes.REPORT_SOURCE_DISPLAYS[source])}
+
+
 def history_observations(builder: _Builder) -> list[Observation]:
     intake = builder.intake
     out = []
@@ -422,6 +430,7 @@ def history_observations(builder: _Builder) -> list[Observation]:
             concept(codes.CS_OBSERVATION, *codes.OBS_PSYCHOTIC_FEATURES),
             category=[SURVEY],
             valueBoolean=intake.psychotic_features,
+            **psychotic_features_method(intake),
         )
     )
     return out

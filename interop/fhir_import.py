@@ -664,6 +664,23 @@ def _translate_procedures(translation: Translation, entries: _Entries, refs) -> 
     return lists["psychotherapy_trials"], lists["neuromodulation"]
 
 
+def _report_source(translation: Translation, observation, at: str) -> str | None:
+    """The psychotic-features Observation's ``method`` in CS_REPORT_SOURCE (optional)."""
+    codes = [cd.code for cd in _codings(observation.method) if cd.system == codes.CS_REPORT_SOURCE]
+    if not codes:
+        return None
+    path = ("treatment_history", "psychotic_features_source")
+    translation.at(path, f"{at}.method")
+    if codes[0] not in codes.REPORT_SOURCE_DISPLAYS:
+        translation.problem(
+            f"Unknown report source: use {' or '.join(codes.REPORT_SOURCE_DISPLAYS)}.",
+            f"{at}.method",
+            path=path,
+        )
+        return None
+    return codes[0]
+
+
 def _translate_history_facts(translation: Translation, entries: _Entries, refs) -> dict:
     facts: dict = {}
     for index, observation in entries.of("Observation"):
@@ -687,6 +704,9 @@ def _translate_history_facts(translation: Translation, entries: _Entries, refs) 
             translation.at(("treatment_history", "psychotic_features"), f"{at}.valueBoolean")
             if observation.valueBoolean is not None:
                 facts["psychotic_features"] = observation.valueBoolean
+            source = _report_source(translation, observation, at)
+            if source:
+                facts["psychotic_features_source"] = source
         else:
             continue
         if refs is not None:

@@ -8,7 +8,7 @@ from clinical.rules.types import (
     PsychotherapyTrial,
     ScreeningInput,
 )
-from intake.models import Intake
+from intake.models import Intake, PsychoticFeaturesSource
 
 
 def medication_trial(row) -> MedicationTrial:
@@ -39,6 +39,10 @@ def screening_input(intake: Intake) -> ScreeningInput:
         answers={r.instrument: dict(r.answers) for r in intake.responses.all()},
         current_episode_months=intake.current_episode_months,
         psychotic_features=intake.psychotic_features,
+        psychotic_features_confirmed=(
+            intake.psychotic_features
+            and intake.psychotic_features_source == PsychoticFeaturesSource.CLINICIAN
+        ),
         medication_trials=tuple(medication_trial(t) for t in intake.medication_trials.all()),
         psychotherapy_trials=tuple(
             PsychotherapyTrial(

@@ -34,7 +34,7 @@ from intake.models import MatchStatus, Patient, PossibleMatch
 from ops.audit import record_access
 from ops.labels import label
 from ops.text import short_id, words
-from screening import bulk_review, review, selectors
+from screening import bulk_review, review, selectors, services
 from screening.api_sections import FLAG_CODES
 from screening.extensions import case_link
 from screening.models import CASE_LEVELS, Case, CaseStatus, MeasurementSettings
@@ -331,8 +331,9 @@ class CaseAdmin(admin.ModelAdmin):
             return "—"
         return format_html_join(
             " ",
-            '<span class="rq-flag rq-flag--{}" title="{} level">{}</span>',
-            ((f.level, f.level, selectors.flag_label(f.code)) for f in flags),
+            '<span class="rq-flag rq-flag--{}" title="{} level: {}">{}</span>',
+            # the summary (with possible_trd's bipolarity caveat) on hover
+            ((f.level, f.level, f.summary, selectors.flag_label(f.code)) for f in flags),
         )
 
     def _summary(self, case) -> dict:
@@ -545,6 +546,7 @@ class CaseAdmin(admin.ModelAdmin):
                 "acknowledge",
                 "assign_to_me",
                 "note",
+                "confirm_psychotic_features",
             )
         }
         request.current_app = self.admin_site.name
@@ -610,6 +612,10 @@ class CaseAdmin(admin.ModelAdmin):
                     case=case, by=by, expected_assignee_id=int(seen) if seen.isdecimal() else None
                 )
                 done = "Case assigned to you."
+            elif action == "confirm_psychotic_features":
+                services.confirm_psychotic_features(case=case, by=by)
+                done = "Psychotic features confirmed: the screening was re-staged."
+                page += "#patient"
             elif action == "note":
                 review.case_add_note(case=case, by=by, text=post.get("text", ""))
                 done = "Note added."

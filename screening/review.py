@@ -80,6 +80,11 @@ def _require(user, permission: str) -> None:
         raise PermissionDenied("Only clinicians review cases.")
 
 
+def require_reviewer(user) -> None:
+    """Only clinicians (the review permission) change a case or what it says."""
+    _require(user, REVIEW_PERMISSION)
+
+
 def _who(user) -> str:
     return user.get_username() if user else "Another reviewer"
 

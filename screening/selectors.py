@@ -108,7 +108,7 @@ def case_queue() -> QuerySet[Case]:
     """Every case, ready for the queue's columns (filter and order on top of it)."""
     flags = (
         Flag.objects.filter(current_flags_q())
-        .only("id", "intake_id", "run_id", "code", "level")
+        .only("id", "intake_id", "run_id", "code", "level", "summary")
         .order_by()
     )  # Flag's default ordering would join and sort by intake for nothing
     return (
@@ -576,6 +576,7 @@ def case_for_page(case_id) -> Case | None:
             "acknowledged_by",
             "status_changed_by",
             "safety_event__draft",
+            "intake__psychotic_features_confirmed_by",
         )
         .prefetch_related(
             "intake__responses",

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from clinical.rules import RULESET_VERSION, evaluate
 from clinical.rules.flag_catalogue import flag_info, suicide_risk_summary
-from intake.models import Intake, IntakeStatus, Patient
+from intake.models import Intake, IntakeStatus, Patient, PsychoticFeaturesSource
 from ops.audit import record_change, service_write
 from ops.queries import any_match
 from ops.queueing import enqueue_on_commit
@@ -32,6 +32,7 @@ from screening.models import (
     RunStatus,
     ScreeningRun,
 )
+from screening.review import ReviewError, require_reviewer
 
 log = structlog.get_logger(__name__)
 
@@ -342,3 +343,86 @@ def escalate_unacknowledged(now=None) -> int:
         )
         log.warning("urgent_case_escalated", case_id=str(case.pk))
     return escalated
+
+
+# --- Clinician confirmation of a self-reported finding ------------------------------------------
+
+
+class NothingToConfirm(ReviewError):
+    """The intake has no self-reported psychotic features to confirm."""
+
+
+def confirm_psychotic_features(*, case: Case, by) -> ScreeningRun | None:
+    """A clinician confirms the psychotic features the patient reported, from the case page.
+
+    One transaction: the intake's source becomes ``clinician`` (who and when recorded), an
+    audit entry, and the case's screening re-staged with the current ruleset (Maudsley severity
+    5, the ``possible_psychotic_features`` review flag gone). Returns the re-staged run (None
+    when the intake was never screened: its first run will read the confirmation)."""
+    require_reviewer(by)
+    if case.intake_id is None:
+        raise NothingToConfirm("This case has no intake yet. Nothing was changed.")
+    with transaction.atomic():
+        intake = Intake.objects.select_for_update(of=("self",)).get(pk=case.intake_id)
+        if not intake.psychotic_features:
+            raise NothingToConfirm("No psychotic features were reported. Nothing was changed.")
+        if intake.psychotic_features_source == PsychoticFeaturesSource.CLINICIAN:
+            raise NothingToConfirm(
+                "Psychotic features are already clinician-confirmed. Nothing was changed."
+            )
+        before = copy.copy(intake)
+        intake.psychotic_features_source = PsychoticFeaturesSource.CLINICIAN
+        intake.psychotic_features_confirmed_at = timezone.now()
+        intake.psychotic_features_confirmed_by = by
+        with service_write():
+            intake.save(
+                update_fields=[
+                    "psychotic_features_source",
+                    "psychotic_features_confirmed_at",
+                    "psychotic_features_confirmed_by",
+                ]
+            )
+        record_change(
+            before=before,
+            after=intake,
+            actor=by,
+            event="psychotic_features_confirmed",
+            case=str(case.pk),
+        )
+        run = restage(intake)
+    log.info("psychotic_features_confirmed", case_id=str(case.pk), by=by.pk)
+    return run
+
+
+def restage(intake: Intake) -> ScreeningRun | None:
+    """Inside the caller's transaction, with the intake's row locked: evaluate the intake
+    again with the current ruleset and replace the current run's result and flags (the run
+    keeps its id; the case's priority only rises, as at a first run). None when it has no
+    complete current run (the pending run or the sweep will screen it)."""
+    run = any_match(
+        ScreeningRun.objects.filter(
+            intake=intake, ruleset_version=RULESET_VERSION, status=RunStatus.COMPLETE
+        )
+    )
+    if run is None:
+        return None
+    prefetch_related_objects([intake], *INPUT_PREFETCH)
+    result = evaluate(screening_input(intake)).to_dict()
+    flags = result.pop("flags")
+    run.result, run.completed_at = result, timezone.now()
+    run.save(update_fields=["result", "completed_at"])
+    Flag.objects.filter(run=run).delete()
+    Flag.objects.bulk_create(
+        Flag(
+            intake=intake,
+            run=run,
+            code=f["code"],
+            level=f["level"],
+            summary=f["summary"][:300],
+            evidence=list(f["evidence"]),
+        )
+        for f in flags
+    )
+    _open_case(intake, flags)
+    log.info("intake_restaged", intake_id=str(intake.pk), run_id=str(run.pk))
+    return run

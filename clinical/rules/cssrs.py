@@ -2,11 +2,13 @@
 
 Skip logic: q1, q2 and q6 are always asked; q3-q5 only when q2 is Yes; q6a only when q6 is
 Yes. Absent skipped items count as No. The risk level is computed from whatever was answered
-even when an always-asked item is missing, so an incomplete screen can never hide a Yes.
+even when an always-asked item is missing, so an incomplete screen can never hide a Yes; and an
+incomplete screen is graded at least moderate (``CSSRS_INCOMPLETE_FLOOR``), since an item left
+unanswered cannot be read as No.
 """
 
 from clinical.rules.answers import is_answered_no, is_yes, missing_items, yes_items
-from clinical.rules.types import Items, Score
+from clinical.rules.types import RISK_LEVELS, Items, Score
 
 CSSRS_ALWAYS_ASKED = ("q1", "q2", "q6")
 CSSRS_IF_IDEATION = ("q3", "q4", "q5")  # asked only when q2 is Yes
@@ -31,6 +33,11 @@ CSSRS_MODERATE_ITEMS = ("q3",)
 CSSRS_LOW_ITEMS = ("q1", "q2")
 CSSRS_BEHAVIOUR = "q6"
 CSSRS_AT_RISK = ("low", "moderate", "high")
+# Project convention (docs/clinical-reference.md, "Incomplete C-SSRS screen"): the Columbia
+# triage points grade what was answered; a question the screen requires but that was left
+# unanswered may hide a Yes, so an incomplete screen is at least moderate (a behavioural-health
+# consultation), never none or low. Posner K, et al. 2011, Am J Psychiatry 168:1266-1277.
+CSSRS_INCOMPLETE_FLOOR = "moderate"
 
 
 def cssrs_required_items(items: Items) -> tuple[str, ...]:
@@ -53,10 +60,26 @@ def _behaviour_level(items: Items) -> str | None:
     return "moderate" if is_answered_no(items, CSSRS_RECENT_BEHAVIOUR) else "high"
 
 
+def cssrs_missing_items(items: Items) -> tuple[str, ...]:
+    """The items the screen's skip logic asks for that were left unanswered."""
+    return missing_items(items, cssrs_required_items(items))
+
+
 def cssrs_risk_level(items: Items | None) -> str:
-    """``not_assessed`` (not answered), ``none``, ``low``, ``moderate`` or ``high``."""
+    """``not_assessed`` (not answered), ``none``, ``low``, ``moderate`` or ``high``; an
+    incomplete screen is at least ``moderate``."""
     if not items:
         return "not_assessed"
+    level = _answered_level(items)
+    if cssrs_missing_items(items) and RISK_LEVELS.index(level) < RISK_LEVELS.index(
+        CSSRS_INCOMPLETE_FLOOR
+    ):
+        return CSSRS_INCOMPLETE_FLOOR
+    return level
+
+
+def _answered_level(items: Items) -> str:
+    """The Columbia triage level of the answers given (skipped items read as No)."""
     behaviour = _behaviour_level(items)
     if behaviour == "high" or yes_items(items, CSSRS_HIGH_ITEMS):
         return "high"
@@ -88,5 +111,5 @@ def cssrs_score(items: Items) -> Score:
         total=None,
         positive=cssrs_at_risk(level),
         extra={"risk_level": level, "yes_items": yes_items(items, CSSRS_ITEM_WORDS)},
-        missing_items=missing_items(items, cssrs_required_items(items)),
+        missing_items=cssrs_missing_items(items),
     )

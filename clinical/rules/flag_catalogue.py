@@ -66,9 +66,11 @@ _CATALOGUE = (
         label="Possible TRD",
         display="Possible treatment-resistant depression",
         instruments=(),
+        # {caveat}: "" or " — " and the bipolarity caveats (possible_trd_flag), so the line
+        # the queue shows carries them
         summary=(
             "Possible TRD pattern: {count} adequate antidepressant trials failed in the "
-            "current episode"
+            "current episode{caveat}"
         ),
         provider_fit=ProviderFit(
             specialty="trd",
@@ -85,7 +87,18 @@ _CATALOGUE = (
         instruments=(),
         summary=(
             "Possible pseudo-resistance: {courses} without benefit fell short of an adequate "
-            "trial — review dose, duration, adherence"
+            "trial — review {review}"
+        ),
+    ),
+    FlagInfo(
+        code="possible_psychotic_features",
+        levels=("high",),
+        label="Possible psychotic features",
+        display="Possible psychotic features (patient self-report)",
+        instruments=(),
+        summary=(
+            "Possible psychotic features (patient self-report): confirm or rule out at "
+            "clinical review"
         ),
     ),
     FlagInfo(

@@ -9,6 +9,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from clinical.rules.ace import ACE_CUTOFF, ACE_ITEMS
+from clinical.rules.answers import is_yes
 from clinical.rules.drugs import DRUG_SCREEN_CUTOFF
 from clinical.rules.flag_catalogue import flag_info, suicide_risk_summary
 from clinical.rules.gad7 import GAD7_CUTOFF
@@ -27,11 +28,47 @@ from clinical.rules.trials import (
     inadequacy_reasons,
     is_possible_pseudo_resistance,
 )
-from clinical.rules.types import Flag, SafetyAssessment, Score, ScreeningInput, TrdAssessment
+from clinical.rules.types import (
+    Flag,
+    MedicationTrial,
+    SafetyAssessment,
+    Score,
+    ScreeningInput,
+    TrdAssessment,
+)
 
 BIPOLAR_QUALIFIER = (
     "review: possible bipolar disorder — TRD definitions apply to unipolar depression"
 )
+# Issue-20 bipolarity caveats (docs/clinical-reference.md, "Bipolarity and the TRD flag"): a
+# reported bipolar diagnosis (MDQ Q5, recorded but not scored by Hirschfeld 2000) and an
+# unscreened patient qualify possible_trd as a positive MDQ does; each has a short form for the
+# flag's summary line (the queue shows the summary, not the evidence).
+BIPOLAR_DIAGNOSIS_QUALIFIER = (
+    "review: a health professional has told the patient they have bipolar disorder (MDQ Q5) "
+    "— TRD definitions apply to unipolar depression"
+)
+BIPOLARITY_NOT_SCREENED_QUALIFIER = (
+    "bipolarity not screened (no complete MDQ) — rule out bipolar depression before "
+    "reading this as TRD"
+)
+BIPOLAR_SUMMARY_CAVEATS = {
+    BIPOLAR_QUALIFIER: "review: possible bipolar disorder (MDQ positive)",
+    BIPOLAR_DIAGNOSIS_QUALIFIER: "review: bipolar diagnosis reported",
+    BIPOLARITY_NOT_SCREENED_QUALIFIER: "bipolarity not screened",
+}
+MDQ_PREVIOUS_DIAGNOSIS = "q5"  # "ever told by a health professional you have bipolar disorder?"
+PSYCHOTIC_SELF_REPORT_EVIDENCE = (
+    "patient self-report in the intake: heard or saw things other people could not, or "
+    "believed things others said were not true (not yet confirmed by a clinician)"
+)
+PSYCHOTIC_MAUDSLEY_NOTE = (
+    "Maudsley severity is read from the PHQ-9 until a clinician confirms psychotic features "
+    "(then 5)"
+)
+ANTIPSYCHOTIC_CLASS = "antipsychotic"
+PSEUDO_RESISTANCE_REVIEW = "dose, duration, adherence"
+PSYCHOTIC_MONOTHERAPY_REVIEW = "antidepressant monotherapy in a psychotic episode"
 ALL_POINTS_FROM_Q1_NOTE = (
     "AUDIT-C: all points from Q1 (drinking frequency) — probably within limits, review"
 )
@@ -114,26 +151,96 @@ def possible_trd_flag(ctx: FlagContext) -> Flag | None:
     note = _definition_note(trd)
     if note:
         evidence.append(note)
+    qualifiers = bipolarity_qualifiers(ctx)
+    evidence += qualifiers
+    caveat = "; ".join(BIPOLAR_SUMMARY_CAVEATS[q] for q in qualifiers)
+    summary = _summary(
+        "possible_trd",
+        count=trd.adequate_failed_trials,
+        caveat=f" — {caveat}" if caveat else "",
+    )
+    return _flag("possible_trd", summary, evidence)
+
+
+def bipolarity_qualifiers(ctx: FlagContext) -> list[str]:
+    """What qualifies a TRD reading for bipolarity (clinical.md §1.3: bipolar depression is
+    excluded from TRD): a positive MDQ, a reported bipolar diagnosis (MDQ Q5 yes, read even
+    when the rest of the MDQ is incomplete), or no complete MDQ at all."""
+    qualifiers = []
     mdq = ctx.scored("mdq")
     if mdq is not None and mdq.positive:
-        evidence.append(BIPOLAR_QUALIFIER)
-    return _flag(
-        "possible_trd", _summary("possible_trd", count=trd.adequate_failed_trials), evidence
-    )
+        qualifiers.append(BIPOLAR_QUALIFIER)
+    if is_yes(ctx.inp.answers.get("mdq") or {}, MDQ_PREVIOUS_DIAGNOSIS):
+        qualifiers.append(BIPOLAR_DIAGNOSIS_QUALIFIER)
+    if mdq is None:
+        qualifiers.append(BIPOLARITY_NOT_SCREENED_QUALIFIER)
+    return qualifiers
 
 
 def pseudo_resistance_flag(ctx: FlagContext) -> Flag | None:
     """A current-episode antidepressant course without benefit that was not adequate (§1.3)."""
     courses = [t for t in by_index(ctx.inp.medication_trials) if is_possible_pseudo_resistance(t)]
-    if not courses:
+    monotherapy = psychotic_monotherapy_courses(ctx.inp)
+    if not courses and not monotherapy:
         return None
-    evidence = tuple(
+    evidence = [
         f"{describe_trial(t)} — "
         + ", ".join(describe_reason(t, reason) for reason in inadequacy_reasons(t))
         for t in courses
+    ]
+    review = [PSEUDO_RESISTANCE_REVIEW] if courses else []
+    if monotherapy:
+        who = "clinician-confirmed" if ctx.inp.psychotic_features_confirmed else "self-reported"
+        evidence += [
+            f"{describe_trial(t)} — antidepressant monotherapy, psychotic features {who}"
+            for t in monotherapy
+        ]
+        evidence.append(
+            "psychotic depression: every failed course was an antidepressant without an "
+            "antipsychotic (none recorded this episode) — not an adequate trial for psychotic "
+            "depression (NICE NG222 §1.9; APA 2010)"
+        )
+        review.append(PSYCHOTIC_MONOTHERAPY_REVIEW)
+    summary = _summary(
+        "pseudo_resistance",
+        courses=_plural(len(courses) + len(monotherapy), "antidepressant course"),
+        review="; ".join(review),
     )
-    summary = _summary("pseudo_resistance", courses=_plural(len(courses), "antidepressant course"))
     return _flag("pseudo_resistance", summary, evidence)
+
+
+def psychotic_monotherapy_courses(inp: ScreeningInput) -> tuple[MedicationTrial, ...]:
+    """The failed adequate antidepressant courses of a psychotic episode when every one of them
+    was antidepressant monotherapy (no antipsychotic course recorded this episode); else ().
+
+    Psychotic depression is treated with an antidepressant plus an antipsychotic, or ECT (NICE
+    NG222, 2022, §1.9; APA Practice Guideline for MDD, 3rd ed., 2010), so an antidepressant
+    alone is not an adequate trial for it: apparent resistance may be pseudo-resistance. The
+    intake records no dates, so any current-episode antipsychotic course counts as given with
+    the failed courses (the note is then not raised).
+    """
+    if not inp.psychotic_features:
+        return ()
+    if any(
+        t.current_episode and t.drug_class == ANTIPSYCHOTIC_CLASS for t in inp.medication_trials
+    ):
+        return ()
+    return failed_trials(inp.medication_trials)
+
+
+# --- Psychotic features -----------------------------------------------------------------------
+
+
+def possible_psychotic_features_flag(ctx: FlagContext) -> Flag | None:
+    """Psychotic features reported but not confirmed by a clinician (a self-report): high, for
+    review — psychotic depression carries high risk and is treated differently."""
+    inp = ctx.inp
+    if not inp.psychotic_features or inp.psychotic_features_confirmed:
+        return None
+    evidence = [PSYCHOTIC_SELF_REPORT_EVIDENCE, PSYCHOTIC_MAUDSLEY_NOTE]
+    if psychotic_monotherapy_courses(inp):
+        evidence.append("every failed antidepressant course was monotherapy: see pseudo-resistance")
+    return _flag("possible_psychotic_features", _summary("possible_psychotic_features"), evidence)
 
 
 # --- Comorbidity screens ----------------------------------------------------------------------
@@ -280,6 +387,7 @@ FLAG_RULES: tuple[Callable[[FlagContext], Flag | None], ...] = (
     suicide_risk_flag,
     possible_trd_flag,
     pseudo_resistance_flag,
+    possible_psychotic_features_flag,
     possible_bipolar_flag,
     substance_use_flag,
     eating_disorder_flag,

@@ -10,7 +10,12 @@ risk is high (§5: "for High risk also show 911"), last otherwise. The ended 988
 option is never listed (§5: ended 17 July 2025).
 """
 
-from clinical.rules.cssrs import cssrs_answer_evidence, cssrs_at_risk, cssrs_risk_level
+from clinical.rules.cssrs import (
+    cssrs_answer_evidence,
+    cssrs_at_risk,
+    cssrs_missing_items,
+    cssrs_risk_level,
+)
 from clinical.rules.phq9 import describe_item9, phq9_item9
 from clinical.rules.types import Answers, CrisisResource, SafetyAssessment
 
@@ -87,14 +92,23 @@ def assess_safety(answers: Answers) -> SafetyAssessment:
     cssrs_items = answers.get("cssrs_screen") or {}
     risk_level = cssrs_risk_level(cssrs_items)
     evidence: list[str] = []
+    missing: tuple[str, ...] | None = None
     if item9 is not None:
         evidence.append(describe_item9(item9))
     if risk_level != "not_assessed":
+        missing = cssrs_missing_items(cssrs_items)
         evidence.append(f"C-SSRS screen risk level: {risk_level}")
+        if missing:
+            evidence.append(
+                "C-SSRS screen incomplete (unanswered: "
+                + ", ".join(key.upper() for key in missing)
+                + "): graded at least moderate"
+            )
         evidence.extend(cssrs_answer_evidence(cssrs_items))
     return SafetyAssessment(
         urgent=item9_urgent(item9) or cssrs_at_risk(risk_level),
         risk_level=risk_level,
         evidence=tuple(evidence),
         crisis_resources=crisis_resources_for(risk_level),
+        cssrs_missing_items=missing,
     )

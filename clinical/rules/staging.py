@@ -27,7 +27,11 @@ ECT = "ect"
 BILATERAL = "bilateral"
 # clinical.md §1.4 and §3.1: esketamine is an augmentation agent (adjunct to an oral
 # antidepressant); a neuromodulation course of type "esketamine" is read as augmentation.
-AUGMENTATION_NEUROMODULATION = frozenset({"esketamine"})
+# Convention (docs/clinical-reference.md, "IV ketamine in staging"): a course of IV (racemic)
+# ketamine scores as esketamine does — MSM augmentation and MGH-S augmentation/combination —
+# since it is given alongside the ongoing antidepressant (as in Anand A, et al. 2023, N Engl
+# J Med 388:2315-2325, ELEKT-D). Ketamine and esketamine are distinct agents for MGH-S.
+AUGMENTATION_NEUROMODULATION = frozenset({"esketamine", "ketamine"})
 
 
 def current_ect_courses(
@@ -134,7 +138,9 @@ def thase_rush_stage_chronological(
 MAUDSLEY_DURATION_BANDS: Bands = ((0, "1"), (13, "2"), (25, "3"))
 # §2.2 project convention (PHQ-9 crosswalk): 0-4 → 1, 5-9 → 2, 10-19 → 3, 20-27 → 4.
 MAUDSLEY_SEVERITY_BANDS: Bands = ((0, "1"), (5, "2"), (10, "3"), (20, "4"))
-# §2.2: severe with psychosis → 5, only when psychotic features are clinician-confirmed.
+# §2.2: severe with psychosis → 5, only when psychotic features are clinician-confirmed (a
+# patient's self-report alone scores by the PHQ-9 crosswalk; ``trd.assess_trd`` passes
+# ``psychotic_features`` only when confirmed).
 MAUDSLEY_PSYCHOTIC_SEVERITY = 5
 # §2.2 antidepressant failures: 1-2 → 1, 3-4 → 2, 5-6 → 3, 7-10 → 4, > 10 → 5.
 MAUDSLEY_FAILURE_BANDS: Bands = ((0, "0"), (1, "1"), (3, "2"), (5, "3"), (7, "4"), (11, "5"))

@@ -42,7 +42,8 @@ def assess_trd(inp: ScreeningInput, *, phq9_total: int | None) -> TrdAssessment:
             neuromodulation=inp.neuromodulation,
             current_episode_months=inp.current_episode_months,
             phq9_total=phq9_total,
-            psychotic_features=inp.psychotic_features,
+            # §2.2: severity 5 only when a clinician confirmed the psychotic features
+            psychotic_features=inp.psychotic_features and inp.psychotic_features_confirmed,
         ),
         mgh_s=mgh_s_score(trials, inp.neuromodulation),
         trials=tuple(review_trial(t) for t in trials),

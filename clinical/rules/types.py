@@ -104,7 +104,10 @@ class ScreeningInput:
     # instrument key -> item key -> value; only instruments answered are present
     answers: Answers
     current_episode_months: int | None = None
+    # Psychotic features reported for the current episode (by anyone), and whether a clinician
+    # confirmed them: the patient's own answer in the wizard is a self-report until then.
     psychotic_features: bool = False
+    psychotic_features_confirmed: bool = False
     medication_trials: tuple[MedicationTrial, ...] = ()
     psychotherapy_trials: tuple[PsychotherapyTrial, ...] = ()
     neuromodulation: tuple[NeuromodulationCourse, ...] = ()
@@ -182,14 +185,21 @@ class SafetyAssessment:
     risk_level: str  # RiskLevel
     evidence: tuple[str, ...]
     crisis_resources: tuple[CrisisResource, ...]
+    # The C-SSRS screen's required items left unanswered (its risk level is then at least
+    # moderate); None when the screen was not given.
+    cssrs_missing_items: tuple[str, ...] | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "urgent": self.urgent,
             "risk_level": self.risk_level,
             "evidence": list(self.evidence),
             "crisis_resources": [r.to_dict() for r in self.crisis_resources],
         }
+        if self.cssrs_missing_items is not None:
+            out["cssrs_complete"] = not self.cssrs_missing_items
+            out["cssrs_missing_items"] = list(self.cssrs_missing_items)
+        return out
 
 
 # --- TRD ---------------------------------------------------------------------------------------

@@ -268,3 +268,30 @@ def test_erasing_the_patient_erases_a_joined_rejected_body(cora_api, send, root)
     assert counts["rejected_bodies_erased"] == 1
     event = SafetyEvent.objects.get()
     assert event.rejected_body is None and event.patient_key == "" and event.answers
+
+
+def test_an_incomplete_cssrs_screen_is_acted_on_at_least_moderate(cora_api, send):
+    """Issue 20 item 7: a C-SSRS block whose only fault is a question left unanswered (Q6
+    here, all answers no) is graded moderate, so the rejected submission still opens an urgent
+    case, and the event's safety decision says the screen was incomplete."""
+    payload = intake_payload()  # item 9 = 0
+    payload["answers"]["cssrs_screen"] = {"q1": False, "q2": False}
+    response = send(cora_api, payload)
+    assert response.status_code == 400
+    body = response.json()
+    assert body["answers"]["cssrs_screen"]["q6"]  # the 400 still names the missing question
+    safety = body["safety"]
+    assert safety["urgent"] is True and safety["risk_level"] == "moderate"
+    event = Case.objects.get().safety_event
+    assert event.answers["cssrs_screen"] == {"q1": False, "q2": False}
+    assert event.safety["cssrs_complete"] is False
+    assert event.safety["cssrs_missing_items"] == ["q6"]
+
+
+def test_a_complete_cssrs_screen_of_all_no_is_a_plain_400(cora_api, send):
+    payload = intake_payload()
+    payload["answers"]["cssrs_screen"] = {"q1": False, "q2": False, "q6": False}
+    unknown_drug(payload)
+    response = send(cora_api, payload)
+    assert response.status_code == 400 and "safety" not in response.json()
+    assert not Case.objects.exists()

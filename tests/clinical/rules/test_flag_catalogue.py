@@ -27,7 +27,11 @@ FLAG_LEVELS = ("urgent", "high", "moderate", "info")
 def _raised(answers) -> set[tuple[str, str]]:
     result = evaluate(
         screening_input(
-            failed("sertraline"), failed("venlafaxine"), course("bupropion", 150), answers=answers
+            failed("sertraline"),
+            failed("venlafaxine"),
+            course("bupropion", 150),
+            answers=answers,
+            psychotic=True,
         )
     )
     return {(f.code, f.level) for f in result.flags}

@@ -68,6 +68,7 @@ class TestPossibleTrd:
         assert raised.level == "high"
         assert raised.summary == (
             "Possible TRD pattern: 2 adequate antidepressant trials failed in the current episode"
+            " — bipolarity not screened"
         )
         assert raised.evidence[:2] == (
             "sertraline 150 mg/day for 8 weeks, taken most days: no response",
