@@ -166,6 +166,10 @@ MEDICATION_CLASS_LABELS = {
     "antipsychotic": "Antipsychotics (added to an antidepressant)",
     "thyroid": "Thyroid hormone (added to an antidepressant)",
     "nmda_antagonist": "Esketamine",
+    "anxiolytic": "Buspirone (added to an antidepressant)",
+    "anticonvulsant": "Lamotrigine (added to an antidepressant)",
+    "wakefulness": "Modafinil (added to an antidepressant)",
+    "dopamine_agonist": "Pramipexole (added to an antidepressant)",
 }
 
 
