@@ -441,9 +441,27 @@ def history_observations(b: _Builder) -> list[Observation]:
 
 def medication_statement(b: _Builder, trial, review: dict | None) -> MedicationStatement:
     medication = MEDICATIONS.get(trial.medication)
-    name = medication.name if medication else trial.medication
+    unlisted = medication is None
+    name = medication.name if medication else (trial.medication_name or trial.medication)
     unit = medication.dose_unit if medication else "mg/day"
+    known_dose = trial.max_daily_dose_mg is not None
     dose = _number(trial.max_daily_dose_mg)
+    details = [
+        sub(name_, valueQuantity=quantity(value, "weeks", "wk"))
+        for name_, value in (
+            ("weeksAtAdequateDose", trial.weeks_at_adequate_dose),
+            ("weeksAtMaxDose", trial.weeks_at_max_dose),  # deprecated; only when given
+        )
+        if value is not None
+    ]
+    details += [
+        sub("adherence", valueCode=trial.adherence),
+        sub("outcome", valueCode=trial.outcome),
+    ]
+    if trial.current_episode is not None:  # absent: not known
+        details.append(sub("currentEpisode", valueBoolean=trial.current_episode))
+    if unlisted:
+        details.append(sub("unlisted", valueBoolean=True))
     status = MEDICATION_STATUS.get(trial.outcome, "unknown")
     note = None
     if review:
@@ -463,7 +481,11 @@ def medication_statement(b: _Builder, trial, review: dict | None) -> MedicationS
             if trial.outcome == TrialOutcome.STOPPED_SIDE_EFFECTS
             else None
         ),
-        medicationCodeableConcept=concept(c.CS_MEDICATION, trial.medication, name, text=name),
+        medicationCodeableConcept=(
+            CodeableConcept(text=name)
+            if unlisted
+            else concept(c.CS_MEDICATION, trial.medication, name, text=name)
+        ),
         subject=b.patient,
         informationSource=b.patient,
         dateAsserted=b.submitted_at,
@@ -475,22 +497,11 @@ def medication_statement(b: _Builder, trial, review: dict | None) -> MedicationS
                     denominator=quantity(1, "day", "d"),
                 ),
             )
+            if known_dose
+            else Dosage(text="Highest daily dose: not known")
         ],
         note=note,
-        extension=[
-            Extension(
-                url=c.EXT_MEDICATION_TRIAL,
-                extension=[
-                    sub(
-                        "weeksAtMaxDose",
-                        valueQuantity=quantity(trial.weeks_at_max_dose, "weeks", "wk"),
-                    ),
-                    sub("adherence", valueCode=trial.adherence),
-                    sub("outcome", valueCode=trial.outcome),
-                    sub("currentEpisode", valueBoolean=trial.current_episode),
-                ],
-            )
-        ],
+        extension=[Extension(url=c.EXT_MEDICATION_TRIAL, extension=details)],
     )
 
 
@@ -506,7 +517,7 @@ def course_procedure(b: _Builder, course, *, kind: str) -> Procedure:
     details.append(sub("outcome", valueCode=course.outcome))
     if getattr(course, "placement", ""):
         details.append(sub("placement", valueCode=course.placement))
-    if hasattr(course, "current_episode"):
+    if getattr(course, "current_episode", None) is not None:  # absent: not known
         details.append(sub("currentEpisode", valueBoolean=course.current_episode))
     return Procedure(
         id=b.id_for(f"Procedure/{kind}/{course.position}"),

@@ -26,9 +26,11 @@ The mapping (the README's "FHIR" section documents it for partners):
   ``valueCoding`` with the option's LOINC answer code or our ``CS_ANSWER`` code.
 * ``MedicationStatement`` (optional; bundle order) -> ``treatment_history.medication_trials``:
   the medication from our ``CS_MEDICATION`` code, else the coding's display or the text
-  (resolved like the JSON API's names); ``dosage[0].maxDosePerPeriod`` (mg per 1 d) ->
-  ``max_daily_dose_mg``; the ``medication-trial`` extension -> ``weeks_at_max_dose`` (wk),
-  ``adherence``, ``outcome``, ``current_episode``. ``not-taken`` and ``entered-in-error``
+  (resolved like the JSON API's names); ``dosage[0].maxDosePerPeriod`` (mg, or ug, per 1 d;
+  absent: not known) -> ``max_daily_dose_mg``; the ``medication-trial`` extension ->
+  ``weeks_at_adequate_dose`` (``weeksAtAdequateDose``, wk), the deprecated
+  ``weeks_at_max_dose`` (``weeksAtMaxDose``), ``adherence``, ``outcome``, ``current_episode``
+  (absent: not known) and ``unlisted``. ``not-taken`` and ``entered-in-error``
   statements are skipped.
 * ``Procedure`` coded in ``CS_PSYCHOTHERAPY`` / ``CS_NEUROMODULATION`` (optional) ->
   ``psychotherapy_trials`` / ``neuromodulation``, details from the ``treatment-course``
@@ -608,31 +610,40 @@ def _translate_medications(t: Translation, entries: _Entries, refs) -> list:
             per_day = denominator is None or (
                 (denominator.code, _plain(denominator.value)) in (("d", 1), ("h", 24))
             )
-            if numerator.code not in (None, "mg") or not per_day:
+            if numerator.code not in (None, "mg", "ug") or not per_day:
                 t.problem(
-                    "Give the highest daily dose in mg per 1 d (UCUM mg / d).",
+                    "Give the highest daily dose in mg (or ug) per 1 d (UCUM mg / d).",
                     dose_at,
                     path=(*path, "max_daily_dose_mg"),
                 )
             elif numerator.value is not None:
                 trial["max_daily_dose_mg"] = _plain(numerator.value)
+                if numerator.code == "ug":  # liothyronine is prescribed in micrograms
+                    trial["dose_unit"] = "µg"
 
         ext_at = f"{at}.extension('{c.EXT_MEDICATION_TRIAL}')"
         details = _sub_extensions(_extension(statement, c.EXT_MEDICATION_TRIAL))
-        weeks = _weeks(details.get("weeksAtMaxDose"))
-        t.at((*path, "weeks_at_max_dose"), f"{ext_at}.extension('weeksAtMaxDose')")
-        if weeks == "unit":
-            t.problem(
-                "Give weeksAtMaxDose in weeks (UCUM wk).",
-                f"{ext_at}.extension('weeksAtMaxDose')",
-                path=(*path, "weeks_at_max_dose"),
-            )
-        elif weeks is not None:
-            trial["weeks_at_max_dose"] = weeks
+        # weeksAtAdequateDose (weeks at or above the minimum dose) is read; weeksAtMaxDose is
+        # the deprecated older sub-extension, still accepted.
+        for key, sub_url in (
+            ("weeks_at_adequate_dose", "weeksAtAdequateDose"),
+            ("weeks_at_max_dose", "weeksAtMaxDose"),
+        ):
+            weeks = _weeks(details.get(sub_url))
+            t.at((*path, key), f"{ext_at}.extension('{sub_url}')")
+            if weeks == "unit":
+                t.problem(
+                    f"Give {sub_url} in weeks (UCUM wk).",
+                    f"{ext_at}.extension('{sub_url}')",
+                    path=(*path, key),
+                )
+            elif weeks is not None:
+                trial[key] = weeks
         for key, sub_url, value_name in (
             ("adherence", "adherence", "valueCode"),
             ("outcome", "outcome", "valueCode"),
             ("current_episode", "currentEpisode", "valueBoolean"),
+            ("unlisted", "unlisted", "valueBoolean"),
         ):
             t.at((*path, key), f"{ext_at}.extension('{sub_url}')")
             value = getattr(details.get(sub_url), value_name, None)
