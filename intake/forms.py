@@ -178,11 +178,11 @@ OTHER_MEDICATION = "other"
 DOSE_UNIT_CHOICES = [("mg", "mg"), ("ug", "micrograms (µg)")]
 
 
-def _medication_label(medication) -> str:
+def _medication_label(medication, *, with_minimum: bool = True) -> str:
     aliases = ", ".join(medication.aliases[:2])
     label = f"{medication.name} ({aliases})" if aliases else medication.name
     minimum = medication.min_adequate_daily_dose_mg
-    if minimum is not None:
+    if minimum is not None and with_minimum:
         unit = "mg per 24 hours" if medication.dose_unit == "mg/24 h" else "mg a day"
         label += f" — full dose from {minimum:g} {unit}"
     return label
@@ -1349,7 +1349,11 @@ class TreatmentHistoryForm(IntakeStepForm):
                     skipped = stem == "neuro_placement" and is_blank(cd.get(name))
                     if name in self.discarded_fields or skipped:
                         continue
-                    rows.append((self[name].label, display_value(self[name], cd.get(name))))
+                    value = display_value(self[name], cd.get(name))
+                    if stem == "med_name" and cd.get(name) in MEDICATIONS:
+                        # the review shows the drug, not the "full dose from" hint of the list
+                        value = _medication_label(MEDICATIONS[cd[name]], with_minimum=False)
+                    rows.append((self[name].label, value))
                 sections.append(ReviewSection(f"{group.noun} {index}", rows))
         return sections
 
