@@ -13,6 +13,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.utils import timezone
+from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from clinical.answer_validation import validate_answers
@@ -223,6 +224,7 @@ class ConsentSerializer(StrictSerializer):
 DOSE_UNITS = sorted(MILLIGRAM_UNITS | MICROGRAM_UNITS)
 
 
+@extend_schema_serializer(deprecate_fields=["weeks_at_max_dose"])
 class MedicationTrialSerializer(StrictSerializer):
     medication = serializers.CharField(
         max_length=80,
