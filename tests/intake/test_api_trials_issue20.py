@@ -188,3 +188,15 @@ def test_olanzapine_fluoxetine_is_also_a_fluoxetine_course(cora_api):
 def test_the_catalogue_lists_the_additions(cora_api):
     keys = {m["key"] for m in cora_api.get("/api/v1/medications/").json()}
     assert {"gepirone", "dextromethorphan_bupropion", "buspirone", "pramipexole"} <= keys
+
+
+def test_the_openapi_schema_documents_the_fields(cora_api):
+    response = cora_api.get("/api/schema/?format=json")
+    assert response.status_code == 200
+    fields = json.loads(response.content)["components"]["schemas"]["MedicationTrialRequest"][
+        "properties"
+    ]
+    assert {"weeks_at_adequate_dose", "unlisted", "dose_unit"} <= set(fields)
+    assert fields["weeks_at_max_dose"]["deprecated"] is True
+    assert fields["current_episode"]["nullable"] is True
+    assert fields["max_daily_dose_mg"]["nullable"] is True
