@@ -1036,7 +1036,9 @@ def _row_field(stem: str) -> forms.Field:
         )
     if stem in {"med_current", "neuro_current"}:
         return yes_no_field(
-            label="Was this during your current episode of depression?", required=False
+            label="Was this during your current episode of depression?",
+            help_text="Leave it unanswered if you are not sure; the clinician will ask.",
+            required=False,
         )
     if stem == "therapy_type":
         return forms.ChoiceField(
