@@ -49,7 +49,26 @@ AUGMENTATION: Role = "augmentation"
 #: tetracyclics amoxapine and maprotiline, "maoi" includes the RIMA moclobemide).
 ANTIDEPRESSANT_CLASSES = ("ssri", "snri", "tca", "maoi", "other")
 #: Augmentation-agent classes (clinical.md §3.1).
-AUGMENTATION_CLASSES = ("lithium", "antipsychotic", "thyroid", "nmda_antagonist")
+AUGMENTATION_CLASSES = (
+    "lithium",
+    "antipsychotic",
+    "thyroid",
+    "nmda_antagonist",
+    # issue 20 additions (docs/clinical-reference.md §3.3):
+    "anxiolytic",
+    "anticonvulsant",
+    "wakefulness",
+    "dopamine_agonist",
+)
+
+#: The key stored for a drug the catalogue does not list (kept by name, never counted).
+UNLISTED = "unlisted"
+#: Micrograms per milligram: a dose sent in µg is stored in mg (liothyronine is prescribed in
+#: micrograms: 25 µg = 0.025 mg).
+MICROGRAMS_PER_MG = 1000
+#: Spellings of the microgram unit accepted at submission (``dose_unit``).
+MICROGRAM_UNITS = frozenset({"µg", "μg", "mcg", "ug", "microgram", "micrograms"})
+MILLIGRAM_UNITS = frozenset({"mg", "milligram", "milligrams"})
 
 #: A dose above this multiple of ``max_plausible_daily_dose_mg`` is treated as a typo.
 IMPLAUSIBLE_DOSE_FACTOR = 10
@@ -77,6 +96,12 @@ class Medication:
     #: paroxetine): courses of either are one agent when trials are counted (clinical.md §1.2
     #: "Different drugs": a second course of the same drug is the same agent).
     formulation_of: str | None = None
+    #: A combination product's antidepressant component, counted as a course of that drug
+    #: (olanzapine/fluoxetine is an augmentation AND a fluoxetine course, issue 20 item 4).
+    antidepressant_component: str | None = None
+    #: The smallest daily dose of that component in any strength of the product, in mg (every
+    #: Symbyax strength holds at least 25 mg of fluoxetine).
+    component_daily_dose_mg: float | None = None
 
     def __post_init__(self) -> None:
         if self.role == ANTIDEPRESSANT:
@@ -126,6 +151,7 @@ class Medication:
             # Label doses (US prescribing information), see LABEL_MAXIMA / LABEL_MINIMA:
             "label_max_daily_dose_mg": label_maximum_mg(self.key),
             "label_min_daily_dose_mg": label_minimum_mg(self.key),
+            "antidepressant_component": self.antidepressant_component,
         }
 
 
@@ -311,6 +337,88 @@ _CATALOGUE: tuple[Medication, ...] = (
         "Aurorix",
         note="A reversible MAO-A inhibitor (RIMA); not US-approved.",
     ),
+    # ---- issue 20 additions (docs/clinical-reference.md §3.3): not in the MGH-ATRQ table; the
+    # minimum is the label's lowest recommended treatment dose where one is published --------
+    _antidepressant(
+        "dextromethorphan_bupropion",
+        "Dextromethorphan/bupropion",
+        "other",
+        210,
+        210,
+        "Auvelity",
+        "Dextromethorphan and bupropion",
+        source="FDA label, MDD (2022): 45/105 mg twice daily after day 3 [recalled]",
+        note=(
+            "Dose recorded as the bupropion component (one 45/105 mg tablet twice daily = "
+            "210 mg/day); a different agent from bupropion alone."
+        ),
+    ),
+    _antidepressant(
+        "gepirone",
+        "Gepirone",
+        "other",
+        18.2,
+        72.6,
+        "Exxua",
+        source="FDA label, MDD (2023): start 18.2 mg/day, up to 72.6 mg/day [recalled]",
+        note="The label's starting dose is a treatment dose; not an MGH-ATRQ minimum.",
+    ),
+    _antidepressant(
+        "reboxetine",
+        "Reboxetine",
+        "other",
+        8,
+        12,
+        "Edronax",
+        source="EU SmPC: 4 mg twice daily (8 mg/day), up to 12 mg [recalled]",
+        note="Not US-approved.",
+    ),
+    _antidepressant(
+        "mianserin",
+        "Mianserin",
+        "tca",
+        30,
+        90,
+        "Tolvon",
+        source="UK SmPC/BNF: 30-90 mg/day, usually 60 [recalled]",
+        note="A tetracyclic; not US-approved.",
+    ),
+    _antidepressant(
+        "lofepramine",
+        "Lofepramine",
+        "tca",
+        140,
+        210,
+        "Gamanil",
+        "Lomont",
+        source="UK SmPC/BNF: 140-210 mg/day [recalled]",
+        note="Not US-approved.",
+    ),
+    _antidepressant(
+        "dosulepin",
+        "Dosulepin",
+        "tca",
+        150,
+        225,
+        "Dothiepin",
+        "Prothiaden",
+        source=(
+            "MGH-ATRQ's 150 mg/day for tricyclics (clinical.md §3) applied; UK SmPC usual "
+            "dose 150 mg/day [recalled]"
+        ),
+        note="Not US-approved.",
+    ),
+    _antidepressant(
+        "tianeptine",
+        "Tianeptine",
+        "other",
+        37.5,
+        50,
+        "Stablon",
+        "Coaxil",
+        source="EU SmPC: 12.5 mg three times daily (37.5 mg/day) [recalled]",
+        note="Not US-approved (sold unregulated in the US; FDA warnings).",
+    ),
     # ---- clinical.md §3.1, augmentation agents -----------------------------------------------
     _augmentation(
         "lithium",
@@ -371,7 +479,13 @@ _CATALOGUE: tuple[Medication, ...] = (
         "Olanzapine and fluoxetine",
         usual_dose="6/25 to 18/50 mg",
         source="clinical.md §3.1: FDA label, TRD [recalled]",
-        note="Dose recorded as the olanzapine component (6/25 mg = 6 mg).",
+        note=(
+            "Dose recorded as the olanzapine component (6/25 mg = 6 mg). Also counted as a "
+            "fluoxetine course: every strength holds at least 25 mg of fluoxetine, above its "
+            "20 mg minimum."
+        ),
+        antidepressant_component="fluoxetine",
+        component_daily_dose_mg=25,
     ),
     _augmentation(
         "liothyronine",
@@ -382,7 +496,10 @@ _CATALOGUE: tuple[Medication, ...] = (
         "T3",
         usual_dose="25-50 µg/day",
         source="clinical.md §3.1: literature [recalled]",
-        note="Dose in mg: 25 µg = 0.025 mg.",
+        note=(
+            'Prescribed in micrograms: send the dose with dose_unit "µg" (25) or in mg '
+            "(0.025); it is stored in mg (25 µg = 0.025 mg)."
+        ),
     ),
     _augmentation(
         "esketamine",
@@ -397,6 +514,71 @@ _CATALOGUE: tuple[Medication, ...] = (
         source="clinical.md §3.1: SPRAVATO label [verified]",
         note="Nasal spray; the dose is per treatment session.",
     ),
+    # ---- issue 20 augmentation additions (docs/clinical-reference.md §3.3) -------------------
+    _augmentation(
+        "olanzapine",
+        "Olanzapine",
+        "antipsychotic",
+        20,
+        "Zyprexa",
+        usual_dose="2.5-10 mg/day as an adjunct",
+        source="Off-label adjunct; CANMAT 2016 [recalled]",
+        note="Olanzapine with fluoxetine in one capsule is listed as Olanzapine/fluoxetine.",
+    ),
+    _augmentation(
+        "risperidone",
+        "Risperidone",
+        "antipsychotic",
+        16,
+        "Risperdal",
+        usual_dose="0.5-3 mg/day as an adjunct",
+        source="Off-label adjunct; CANMAT 2016 [recalled]",
+    ),
+    _augmentation(
+        "lurasidone",
+        "Lurasidone",
+        "antipsychotic",
+        160,
+        "Latuda",
+        usual_dose="20-60 mg/day",
+        source="Off-label in unipolar MDD (labelled for bipolar depression) [recalled]",
+    ),
+    _augmentation(
+        "buspirone",
+        "Buspirone",
+        "anxiolytic",
+        60,
+        "Buspar",
+        usual_dose="15-60 mg/day",
+        source="STAR*D level 2 augmentation (Trivedi 2006) [recalled]",
+    ),
+    _augmentation(
+        "lamotrigine",
+        "Lamotrigine",
+        "anticonvulsant",
+        400,
+        "Lamictal",
+        usual_dose="100-200 mg/day after slow titration",
+        source="Off-label adjunct; CANMAT 2016 [recalled]",
+    ),
+    _augmentation(
+        "modafinil",
+        "Modafinil",
+        "wakefulness",
+        400,
+        "Provigil",
+        usual_dose="100-200 mg/day",
+        source="Off-label adjunct; CANMAT 2016 [recalled]",
+    ),
+    _augmentation(
+        "pramipexole",
+        "Pramipexole",
+        "dopamine_agonist",
+        4.5,
+        "Mirapex",
+        usual_dose="0.375-2.5 mg/day (salt), titrated",
+        source="Off-label adjunct (Tundo 2019 review) [recalled]",
+    ),
 )
 
 #: Every medication by catalogue key, in the order of clinical.md §3 then §3.1.
@@ -409,6 +591,13 @@ def _check_formulations() -> None:
         drug = MEDICATIONS.get(medication.agent)
         if drug is None or (drug.role, drug.drug_class) != (medication.role, medication.drug_class):
             raise ValueError(f"{medication.key}: formulation_of names no drug of its class")
+        component = medication.antidepressant_component
+        if component is not None and (
+            component not in MEDICATIONS
+            or not MEDICATIONS[component].is_antidepressant
+            or medication.component_daily_dose_mg is None
+        ):
+            raise ValueError(f"{medication.key}: its component is no antidepressant of the list")
 
 
 _check_formulations()

@@ -22,7 +22,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from clinical.medications import MEDICATIONS
+from clinical.medications import MEDICATIONS, UNLISTED
 from clinical.questionnaires import INSTRUMENTS
 from intake.extensions import DETAIL_SECTIONS, LIST_FILTERS, safety_recorder
 from intake.idempotency import IDEMPOTENCY_PARAMETER, submit_once
@@ -38,7 +38,9 @@ from ops.openapi import ERROR_RESPONSES
 
 
 def number(value):
-    """A Decimal as the JSON number a client sent (150, not 150.0)."""
+    """A Decimal as the JSON number a client sent (150, not 150.0); None stays None."""
+    if value is None:
+        return None
     as_float = float(value)
     return int(as_float) if as_float.is_integer() else as_float
 
@@ -166,9 +168,18 @@ def treatment_history_as_submitted(intake: Intake) -> dict:
         ),
         "medication_trials": [
             {
-                "medication": t.medication,
+                "medication": t.medication_name if t.medication == UNLISTED else t.medication,
+                **({"unlisted": True} if t.medication == UNLISTED else {}),
                 "max_daily_dose_mg": number(t.max_daily_dose_mg),
-                "weeks_at_max_dose": number(t.weeks_at_max_dose),
+                # each weeks field only when given (the old one is deprecated)
+                **{
+                    name: number(value)
+                    for name, value in (
+                        ("weeks_at_adequate_dose", t.weeks_at_adequate_dose),
+                        ("weeks_at_max_dose", t.weeks_at_max_dose),
+                    )
+                    if value is not None
+                },
                 "adherence": t.adherence,
                 "outcome": t.outcome,
                 "current_episode": t.current_episode,

@@ -168,12 +168,26 @@ MEDICATION_CLASS_LABELS = {
     "antipsychotic": "Antipsychotics (added to an antidepressant)",
     "thyroid": "Thyroid hormone (added to an antidepressant)",
     "nmda_antagonist": "Esketamine",
+    "anxiolytic": "Buspirone (added to an antidepressant)",
+    "anticonvulsant": "Lamotrigine (added to an antidepressant)",
+    "wakefulness": "Modafinil (added to an antidepressant)",
+    "dopamine_agonist": "Pramipexole (added to an antidepressant)",
 }
 
 
-def _medication_label(medication) -> str:
+#: The wizard's "other / not listed" choice (sent to the API as ``unlisted: true``).
+OTHER_MEDICATION = "other"
+DOSE_UNIT_CHOICES = [("mg", "mg"), ("ug", "micrograms (µg)")]
+
+
+def _medication_label(medication, *, with_minimum: bool = True) -> str:
     aliases = ", ".join(medication.aliases[:2])
-    return f"{medication.name} ({aliases})" if aliases else medication.name
+    label = f"{medication.name} ({aliases})" if aliases else medication.name
+    minimum = medication.min_adequate_daily_dose_mg
+    if minimum is not None and with_minimum:
+        unit = "mg per 24 hours" if medication.dose_unit == "mg/24 h" else "mg a day"
+        label += f" — full dose from {minimum:g} {unit}"
+    return label
 
 
 def medication_choices() -> list:
@@ -187,7 +201,8 @@ def medication_choices() -> list:
         ]
         if members:
             groups.append((MEDICATION_CLASS_LABELS[drug_class], members))
-    return [("", "Choose a medication"), *groups]
+    other = ("Not in this list", [(OTHER_MEDICATION, "Other / not listed (type its name)")])
+    return [("", "Choose a medication"), *groups, other]
 
 
 # --------------------------------------------------------------------------------------------
@@ -951,7 +966,10 @@ MEDICATION_ROWS = RowGroup(
     count_field="medication_rows",
     stems=(
         "med_name",
+        "med_other",
         "med_dose",
+        "med_dose_unit",
+        "med_dose_unknown",
         "med_weeks",
         "med_adherence",
         "med_outcome",
@@ -960,14 +978,25 @@ MEDICATION_ROWS = RowGroup(
     ),
     body_names=(
         "medication",
+        "medication_name",
         "max_daily_dose_mg",
-        "weeks_at_max_dose",
+        "dose_unit",
+        "dose_unknown",
+        "weeks_at_adequate_dose",
         "adherence",
         "outcome",
         "current_episode",
         "ongoing",
     ),
-    significant=("med_name", "med_dose", "med_weeks", "med_adherence", "med_outcome"),
+    significant=(
+        "med_name",
+        "med_other",
+        "med_dose",
+        "med_weeks",
+        "med_adherence",
+        "med_outcome",
+        "med_current",
+    ),
     noun="Medication",
 )
 THERAPY_ROWS = RowGroup(
@@ -985,7 +1014,13 @@ NEUROMODULATION_ROWS = RowGroup(
     count_field="neuromodulation_rows",
     stems=("neuro_type", "neuro_placement", "neuro_sessions", "neuro_outcome", "neuro_current"),
     body_names=("type", "placement", "sessions", "outcome", "current_episode"),
-    significant=("neuro_type", "neuro_placement", "neuro_sessions", "neuro_outcome"),
+    significant=(
+        "neuro_type",
+        "neuro_placement",
+        "neuro_sessions",
+        "neuro_outcome",
+        "neuro_current",
+    ),
     noun="Brain stimulation or ketamine treatment",
 )
 ROW_GROUPS = {group.key: group for group in (MEDICATION_ROWS, THERAPY_ROWS, NEUROMODULATION_ROWS)}
@@ -995,18 +1030,33 @@ def _row_field(stem: str) -> forms.Field:
     """A fresh field for one cell of a repeatable row."""
     if stem == "med_name":
         return forms.ChoiceField(label="Medication", choices=medication_choices(), required=False)
+    if stem == "med_other":
+        return forms.CharField(
+            label="Name of the medication (if it is not in the list)",
+            help_text="As written on the box or prescription. The clinician will check it.",
+            required=False,
+            max_length=80,
+        )
     if stem == "med_dose":
         return forms.DecimalField(
-            label="Highest dose you took each day, in mg",
-            help_text="For a skin patch, mg per 24 hours. 25 micrograms = 0.025 mg.",
+            label="Highest dose you took each day",
+            help_text="For a skin patch, mg per 24 hours. Liothyronine (T3) is usually in "
+            "micrograms (µg): choose µg below.",
             required=False,
             max_digits=10,
             decimal_places=4,
             widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
         )
+    if stem == "med_dose_unit":
+        return forms.ChoiceField(label="Dose unit", choices=DOSE_UNIT_CHOICES, required=False)
+    if stem == "med_dose_unknown":
+        return forms.BooleanField(label="I don't remember the dose", required=False)
     if stem == "med_weeks":
         return forms.DecimalField(
-            label="How many weeks you took that dose",
+            label="How many weeks did you take it at a full dose?",
+            help_text="Count only the weeks at or above the full dose shown next to the "
+            "medication's name, not the first weeks while the dose was being raised. Your "
+            "best guess is fine.",
             required=False,
             max_digits=5,
             decimal_places=1,
@@ -1025,7 +1075,9 @@ def _row_field(stem: str) -> forms.Field:
         )
     if stem in {"med_current", "neuro_current"}:
         return yes_no_field(
-            label="Was this during your current episode of depression?", required=False
+            label="Was this during your current episode of depression?",
+            help_text="Leave it unanswered if you are not sure; the clinician will ask.",
+            required=False,
         )
     if stem == "med_ongoing":  # no answer pre-selected: a blank is "not said"
         return yes_no_field(label="Are you still taking it? (optional)", required=False)
@@ -1110,8 +1162,8 @@ class TreatmentHistoryForm(IntakeStepForm):
                 for stem in group.stems:
                     row_field = _row_field(stem)
                     row_field.summary_label = f"{group.noun} {n + 1}: {row_field.label}"
-                    if stem in {"med_current", "neuro_current"}:
-                        self.initial.setdefault(f"{stem}_{n}", "true")
+                    # No pre-selected answer for anything that feeds a count (issue 20 item 6):
+                    # "current episode" starts unanswered; unanswered is "not known".
                     self.fields[f"{stem}_{n}"] = row_field
             self.initial[group.count_field] = count
 
@@ -1129,7 +1181,27 @@ class TreatmentHistoryForm(IntakeStepForm):
     def clean(self):
         for group in self.row_groups.values():
             self.cleaned_data[group.count_field] = self.row_counts[group.key]
+        for n in range(self.row_counts[MEDICATION_ROWS.key]):
+            self._check_medication_row(n)
         return super().clean()
+
+    def _check_medication_row(self, n: int) -> None:
+        """A filled-in medication row needs a dose or "I don't remember" (not both), and a
+        name when "other / not listed" is chosen."""
+        values = self._row_values(MEDICATION_ROWS, n)
+        unknown = bool(values["med_dose_unknown"])
+        if not unknown and all(is_blank(values[s]) for s in MEDICATION_ROWS.significant):
+            return
+        if any(f"{stem}_{n}" in self._errors for stem in ("med_dose", "med_name", "med_other")):
+            return
+        if unknown and not is_blank(values["med_dose"]):
+            self.add_error(f"med_dose_{n}", "Give the dose or tick “I don't remember”, not both.")
+        elif not unknown and is_blank(values["med_dose"]):
+            self.add_error(f"med_dose_{n}", "Give the dose, or tick “I don't remember”.")
+        if is_blank(values["med_weeks"]) and f"med_weeks_{n}" not in self._errors:
+            self.add_error(f"med_weeks_{n}", "Give the number of weeks (your best guess).")
+        if values["med_name"] == OTHER_MEDICATION and is_blank(values["med_other"]):
+            self.add_error(f"med_other_{n}", "Type the name of the medication.")
 
     def _row_values(self, group: RowGroup, n: int) -> dict:
         return {stem: self.cleaned_data.get(f"{stem}_{n}") for stem in group.stems}
@@ -1139,7 +1211,10 @@ class TreatmentHistoryForm(IntakeStepForm):
         for n in range(self.row_counts[group.key]):
             values = self._row_values(group, n)
             invalid = any(f"{stem}_{n}" in self._errors for stem in group.significant)
-            if not invalid and all(is_blank(values[stem]) for stem in group.significant):
+            unanswered = all(is_blank(values[stem]) for stem in group.significant)
+            if group is MEDICATION_ROWS and values["med_dose_unknown"]:
+                unanswered = False
+            if not invalid and unanswered:
                 for stem in group.stems:  # an empty row: nothing to keep
                     self._discard(f"{stem}_{n}")
                 continue
@@ -1152,10 +1227,27 @@ class TreatmentHistoryForm(IntakeStepForm):
                     continue
                 if not is_blank(value):
                     item[body_name] = value
+            if group is MEDICATION_ROWS:
+                self._medication_item(item, n)
             items.append(item)
             positions.append(n)
         self.row_positions[group.key] = positions
         return items
+
+    def _medication_item(self, item: dict, n: int) -> None:
+        """The wizard's medication row as the API's: "other / not listed" with its name is
+        ``unlisted: true``; "I don't remember" sends no dose; a dose in µg says so."""
+        name = item.pop("medication_name", "")
+        if item.get("medication") == OTHER_MEDICATION:
+            item["medication"] = name
+            item["unlisted"] = True
+        elif name:
+            self._discard(f"med_other_{n}")  # a listed drug was chosen: the name is not used
+        if item.pop("dose_unknown", False):
+            item.pop("max_daily_dose_mg", None)
+        unit = item.pop("dose_unit", "mg")
+        if unit == "ug" and "max_daily_dose_mg" in item:
+            item["dose_unit"] = "µg"
 
     def _discard(self, name):
         self.discarded_fields.add(name)
@@ -1300,7 +1392,11 @@ class TreatmentHistoryForm(IntakeStepForm):
                     skipped = stem == "neuro_placement" and is_blank(cd.get(name))
                     if name in self.discarded_fields or skipped:
                         continue
-                    rows.append((self[name].label, display_value(self[name], cd.get(name))))
+                    value = display_value(self[name], cd.get(name))
+                    if stem == "med_name" and cd.get(name) in MEDICATIONS:
+                        # the review shows the drug, not the "full dose from" hint of the list
+                        value = _medication_label(MEDICATIONS[cd[name]], with_minimum=False)
+                    rows.append((self[name].label, value))
                 sections.append(ReviewSection(f"{group.noun} {index}", rows))
         return sections
 

@@ -393,12 +393,19 @@ class TrialOutcome(models.TextChoices):
 
 class MedicationTrial(ImmutableChild):
     intake = models.ForeignKey(Intake, on_delete=models.CASCADE, related_name="medication_trials")
-    medication = models.CharField(max_length=40)  # catalogue key (clinical.medications)
-    max_daily_dose_mg = models.DecimalField(max_digits=10, decimal_places=4)
-    weeks_at_max_dose = models.DecimalField(max_digits=5, decimal_places=1)
+    # catalogue key (clinical.medications), or "unlisted" with the name in medication_name
+    medication = models.CharField(max_length=40)
+    medication_name = models.CharField(max_length=80, blank=True)  # unlisted drugs only
+    # null: the dose is not known ("I don't remember")
+    max_daily_dose_mg = models.DecimalField(max_digits=10, decimal_places=4, null=True)
+    # weeks at or above the minimum adequate dose (issue 20); null when not given
+    weeks_at_adequate_dose = models.DecimalField(max_digits=5, decimal_places=1, null=True)
+    # deprecated (weeks at the highest dose): kept for partners still sending it
+    weeks_at_max_dose = models.DecimalField(max_digits=5, decimal_places=1, null=True)
     adherence = models.CharField(max_length=12, choices=Adherence.choices)
     outcome = models.CharField(max_length=24, choices=TrialOutcome.choices)
-    current_episode = models.BooleanField(default=True)
+    # null: not answered (counted as not current, shown as "episode unknown")
+    current_episode = models.BooleanField(null=True, default=None)
     # Still being taken at intake; None when not said (read as not ongoing). A short ongoing
     # course without response yet is "too early", not pseudo-resistance (issue 20).
     ongoing = models.BooleanField(null=True, blank=True)
@@ -450,7 +457,8 @@ class NeuromodulationCourse(ImmutableChild):
     placement = models.CharField(max_length=20, choices=EctPlacement.choices, blank=True)
     sessions = models.PositiveSmallIntegerField(null=True, blank=True)
     outcome = models.CharField(max_length=24, choices=TrialOutcome.choices)
-    current_episode = models.BooleanField(default=True)
+    # null: not answered (counted as not current)
+    current_episode = models.BooleanField(null=True, default=None)
 
     def __str__(self):
         return f"neuromodulation {self.position}: {self.type}"

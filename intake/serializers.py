@@ -10,12 +10,20 @@ import copy
 import re
 from collections.abc import Mapping
 from datetime import date
+from decimal import Decimal
 
 from django.utils import timezone
+from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from clinical.answer_validation import validate_answers
-from clinical.medications import UnknownMedication, resolve_medication
+from clinical.medications import (
+    MICROGRAM_UNITS,
+    MICROGRAMS_PER_MG,
+    MILLIGRAM_UNITS,
+    UnknownMedication,
+    resolve_medication,
+)
 from intake import privacy_notice
 from intake.geography import US_STATES, zip_state
 from intake.models import (
@@ -55,6 +63,15 @@ class JSONBooleanField(serializers.BooleanField):
         if isinstance(data, bool):
             return data
         self.fail("invalid")
+
+
+class NullableJSONBooleanField(JSONBooleanField):
+    """true, false or null (null: not known)."""
+
+    default_error_messages = {"invalid": "Must be a JSON boolean or null: true, false or null."}
+
+    def __init__(self, **kwargs):
+        super().__init__(allow_null=True, **kwargs)
 
 
 class StrictSerializer(serializers.Serializer):
@@ -207,17 +224,65 @@ class ConsentSerializer(StrictSerializer):
         return value
 
 
+DOSE_UNITS = sorted(MILLIGRAM_UNITS | MICROGRAM_UNITS)
+
+
+@extend_schema_serializer(deprecate_fields=["weeks_at_max_dose"])
 class MedicationTrialSerializer(StrictSerializer):
-    medication = serializers.CharField(max_length=80)
+    medication = serializers.CharField(
+        max_length=80,
+        help_text=(
+            "A catalogue key, name or brand name; with unlisted=true, any name (a drug the "
+            "catalogue does not list, kept and shown but never counted)."
+        ),
+    )
+    unlisted = JSONBooleanField(
+        required=False,
+        default=False,
+        help_text="true: the medication is not in the catalogue; keep it by name.",
+    )
     max_daily_dose_mg = serializers.DecimalField(
-        max_digits=10, decimal_places=4, coerce_to_string=False
+        max_digits=10,
+        decimal_places=4,
+        coerce_to_string=False,
+        required=False,
+        allow_null=True,
+        help_text="Highest daily dose; null or omitted when the dose is not known.",
+    )
+    dose_unit = serializers.ChoiceField(
+        choices=DOSE_UNITS,
+        required=False,
+        help_text="mg (default) or µg (also mcg, ug): a dose in µg is stored in mg "
+        "(liothyronine: 25 µg = 0.025 mg).",
+    )
+    weeks_at_adequate_dose = serializers.DecimalField(
+        max_digits=5,
+        decimal_places=1,
+        min_value=0,
+        max_value=520,
+        coerce_to_string=False,
+        required=False,
+        allow_null=True,
+        help_text="Weeks taken at or above the drug's minimum adequate dose (counted).",
     )
     weeks_at_max_dose = serializers.DecimalField(
-        max_digits=5, decimal_places=1, min_value=0, max_value=520, coerce_to_string=False
+        max_digits=5,
+        decimal_places=1,
+        min_value=0,
+        max_value=520,
+        coerce_to_string=False,
+        required=False,
+        allow_null=True,
+        help_text="Deprecated: weeks at the highest dose; read only when "
+        "weeks_at_adequate_dose is not given.",
     )
     adherence = serializers.ChoiceField(choices=Adherence.values)
     outcome = serializers.ChoiceField(choices=TrialOutcome.values)
-    current_episode = JSONBooleanField(required=False, default=True)
+    current_episode = NullableJSONBooleanField(
+        required=False,
+        default=None,
+        help_text="Omitted or null: not known, counted as not in the current episode.",
+    )
     ongoing = JSONBooleanField(
         required=False,
         allow_null=True,
@@ -229,17 +294,39 @@ class MedicationTrialSerializer(StrictSerializer):
     class Meta:
         list_serializer_class = IndexedListSerializer
 
-    def validate_medication(self, value):
-        try:
-            return resolve_medication(value)
-        except UnknownMedication as exc:
-            # The contract's own example repeats a misspelled medication name (docs/api.md).
-            raise serializers.ValidationError(str(exc), code="unknown_medication") from exc
-
     def validate(self, attrs):
-        medication, dose = attrs["medication"], attrs["max_daily_dose_mg"]
+        name = attrs["medication"]
+        try:
+            attrs["medication"] = resolve_medication(name)
+        except UnknownMedication as exc:
+            if not attrs.get("unlisted"):
+                # The contract's own example repeats a misspelled medication name (docs/api.md).
+                raise serializers.ValidationError(
+                    {"medication": [str(exc)]}, code="unknown_medication"
+                ) from exc
+            attrs["medication"] = None
+            attrs["medication_name"] = " ".join(name.split())
+            if not attrs["medication_name"]:
+                raise serializers.ValidationError(
+                    {"medication": ["Give the medication's name."]}
+                ) from None
+        weeks = (attrs.get("weeks_at_adequate_dose"), attrs.get("weeks_at_max_dose"))
+        if weeks == (None, None):
+            raise serializers.ValidationError(
+                {"weeks_at_adequate_dose": ["Give the weeks taken at or above the minimum dose."]}
+            )
+        dose = attrs.get("max_daily_dose_mg")
+        unit = attrs.pop("dose_unit", "mg")
+        if dose is None:
+            return attrs
+        if unit in MICROGRAM_UNITS:
+            dose = (dose / MICROGRAMS_PER_MG).quantize(Decimal("0.0001"))
+            attrs["max_daily_dose_mg"] = dose
         if dose <= 0:
             raise serializers.ValidationError({"max_daily_dose_mg": ["Must be greater than 0."]})
+        medication = attrs["medication"]
+        if medication is None:
+            return attrs
         ceiling = 10 * medication.max_plausible_daily_dose_mg
         if dose > ceiling:
             raise serializers.ValidationError(
@@ -271,7 +358,11 @@ class NeuromodulationSerializer(StrictSerializer):
         min_value=0, max_value=1000, required=False, allow_null=True
     )
     outcome = serializers.ChoiceField(choices=TrialOutcome.values)
-    current_episode = JSONBooleanField(required=False, default=True)
+    current_episode = NullableJSONBooleanField(
+        required=False,
+        default=None,
+        help_text="Omitted or null: not known, counted as not in the current episode.",
+    )
 
     class Meta:
         list_serializer_class = IndexedListSerializer

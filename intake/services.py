@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from clinical.answer_validation import INSTRUMENT_REQUIRED_MESSAGE, validate_answers
+from clinical.medications import UNLISTED
 from clinical.questionnaires import INSTRUMENTS
 from clinical.rules.measurement import FOLLOW_UP_INSTRUMENTS, FOLLOW_UP_REQUIRED
 from clinical.rules.safety import assess_safety
@@ -106,12 +107,14 @@ def intake_submit(*, data: dict, source: str, submitted_by=None, draft=None) -> 
             MedicationTrial(
                 intake=intake,
                 position=i,
-                medication=t["medication"].key,
-                max_daily_dose_mg=t["max_daily_dose_mg"],
-                weeks_at_max_dose=t["weeks_at_max_dose"],
+                medication=t["medication"].key if t["medication"] else UNLISTED,
+                medication_name="" if t["medication"] else t["medication_name"],
+                max_daily_dose_mg=t.get("max_daily_dose_mg"),
+                weeks_at_adequate_dose=t.get("weeks_at_adequate_dose"),
+                weeks_at_max_dose=t.get("weeks_at_max_dose"),
                 adherence=t["adherence"],
                 outcome=t["outcome"],
-                current_episode=t.get("current_episode", True),
+                current_episode=t.get("current_episode"),
                 ongoing=t.get("ongoing"),
             )
             for i, t in enumerate(history.get("medication_trials", []))
@@ -134,7 +137,7 @@ def intake_submit(*, data: dict, source: str, submitted_by=None, draft=None) -> 
                 placement=c.get("placement", ""),
                 sessions=c.get("sessions"),
                 outcome=c["outcome"],
-                current_episode=c.get("current_episode", True),
+                current_episode=c.get("current_episode"),
             )
             for i, c in enumerate(history.get("neuromodulation", []))
         )

@@ -100,7 +100,9 @@ CONSENT_SCREENING = "screening"
 
 #: Patient: sex at birth as the v1 API codes it (female | male | intersex | unknown).
 EXT_SEX_AT_BIRTH = extension_url("sex-at-birth")
-#: MedicationStatement: weeksAtMaxDose, adherence, outcome, currentEpisode, ongoing (optional)
+#: MedicationStatement: weeksAtAdequateDose (weeks at or above the minimum dose), the deprecated
+#: weeksAtMaxDose, adherence, outcome, currentEpisode (absent: not known), ongoing (optional) and
+#: unlisted (true: a drug the catalogue does not list, named in medicationCodeableConcept.text).
 EXT_MEDICATION_TRIAL = extension_url("medication-trial")
 #: Procedure (psychotherapy or neuromodulation course): sessions, outcome, placement,
 #: currentEpisode (sub-extensions).

@@ -441,9 +441,29 @@ def history_observations(builder: _Builder) -> list[Observation]:
 
 def medication_statement(builder: _Builder, trial, review: dict | None) -> MedicationStatement:
     medication = MEDICATIONS.get(trial.medication)
-    name = medication.name if medication else trial.medication
+    unlisted = medication is None
+    name = medication.name if medication else (trial.medication_name or trial.medication)
     unit = medication.dose_unit if medication else "mg/day"
+    known_dose = trial.max_daily_dose_mg is not None
     dose = _number(trial.max_daily_dose_mg)
+    details = [
+        sub(name_, valueQuantity=quantity(value, "weeks", "wk"))
+        for name_, value in (
+            ("weeksAtAdequateDose", trial.weeks_at_adequate_dose),
+            ("weeksAtMaxDose", trial.weeks_at_max_dose),  # deprecated; only when given
+        )
+        if value is not None
+    ]
+    details += [
+        sub("adherence", valueCode=trial.adherence),
+        sub("outcome", valueCode=trial.outcome),
+    ]
+    if trial.current_episode is not None:  # absent: not known
+        details.append(sub("currentEpisode", valueBoolean=trial.current_episode))
+    if trial.ongoing is not None:  # still taken at intake; absent when the patient did not say
+        details.append(sub("ongoing", valueBoolean=trial.ongoing))
+    if unlisted:
+        details.append(sub("unlisted", valueBoolean=True))
     status = MEDICATION_STATUS.get(trial.outcome, "unknown")
     note = None
     if review:
@@ -463,7 +483,11 @@ def medication_statement(builder: _Builder, trial, review: dict | None) -> Medic
             if trial.outcome == TrialOutcome.STOPPED_SIDE_EFFECTS
             else None
         ),
-        medicationCodeableConcept=concept(codes.CS_MEDICATION, trial.medication, name, text=name),
+        medicationCodeableConcept=(
+            CodeableConcept(text=name)
+            if unlisted
+            else concept(codes.CS_MEDICATION, trial.medication, name, text=name)
+        ),
         subject=builder.patient,
         informationSource=builder.patient,
         dateAsserted=builder.submitted_at,
@@ -475,28 +499,11 @@ def medication_statement(builder: _Builder, trial, review: dict | None) -> Medic
                     denominator=quantity(1, "day", "d"),
                 ),
             )
+            if known_dose
+            else Dosage(text="Highest daily dose: not known")
         ],
         note=note,
-        extension=[
-            Extension(
-                url=codes.EXT_MEDICATION_TRIAL,
-                extension=[
-                    sub(
-                        "weeksAtMaxDose",
-                        valueQuantity=quantity(trial.weeks_at_max_dose, "weeks", "wk"),
-                    ),
-                    sub("adherence", valueCode=trial.adherence),
-                    sub("outcome", valueCode=trial.outcome),
-                    sub("currentEpisode", valueBoolean=trial.current_episode),
-                    # Still taken at intake; left out when the patient did not say.
-                    *(
-                        []
-                        if trial.ongoing is None
-                        else [sub("ongoing", valueBoolean=trial.ongoing)]
-                    ),
-                ],
-            )
-        ],
+        extension=[Extension(url=codes.EXT_MEDICATION_TRIAL, extension=details)],
     )
 
 
@@ -512,7 +519,7 @@ def course_procedure(builder: _Builder, course, *, kind: str) -> Procedure:
     details.append(sub("outcome", valueCode=course.outcome))
     if getattr(course, "placement", ""):
         details.append(sub("placement", valueCode=course.placement))
-    if hasattr(course, "current_episode"):
+    if getattr(course, "current_episode", None) is not None:  # absent: not known
         details.append(sub("currentEpisode", valueBoolean=course.current_episode))
     return Procedure(
         id=builder.id_for(f"Procedure/{kind}/{course.position}"),

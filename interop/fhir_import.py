@@ -590,32 +590,41 @@ def _translate_medications(translation: Translation, entries: _Entries, refs) ->
             per_day = denominator is None or (
                 (denominator.code, _plain(denominator.value)) in (("d", 1), ("h", 24))
             )
-            if numerator.code not in (None, "mg") or not per_day:
+            if numerator.code not in (None, "mg", "ug") or not per_day:
                 translation.problem(
-                    "Give the highest daily dose in mg per 1 d (UCUM mg / d).",
+                    "Give the highest daily dose in mg (or ug) per 1 d (UCUM mg / d).",
                     dose_at,
                     path=(*path, "max_daily_dose_mg"),
                 )
             elif numerator.value is not None:
                 trial["max_daily_dose_mg"] = _plain(numerator.value)
+                if numerator.code == "ug":  # liothyronine is prescribed in micrograms
+                    trial["dose_unit"] = "µg"
 
         ext_at = f"{at}.extension('{codes.EXT_MEDICATION_TRIAL}')"
         details = _sub_extensions(_extension(statement, codes.EXT_MEDICATION_TRIAL))
-        weeks = _weeks(details.get("weeksAtMaxDose"))
-        translation.at((*path, "weeks_at_max_dose"), f"{ext_at}.extension('weeksAtMaxDose')")
-        if weeks == "unit":
-            translation.problem(
-                "Give weeksAtMaxDose in weeks (UCUM wk).",
-                f"{ext_at}.extension('weeksAtMaxDose')",
-                path=(*path, "weeks_at_max_dose"),
-            )
-        elif weeks is not None:
-            trial["weeks_at_max_dose"] = weeks
+        # weeksAtAdequateDose (weeks at or above the minimum dose) is read; weeksAtMaxDose is
+        # the deprecated older sub-extension, still accepted.
+        for key, sub_url in (
+            ("weeks_at_adequate_dose", "weeksAtAdequateDose"),
+            ("weeks_at_max_dose", "weeksAtMaxDose"),
+        ):
+            weeks = _weeks(details.get(sub_url))
+            translation.at((*path, key), f"{ext_at}.extension('{sub_url}')")
+            if weeks == "unit":
+                translation.problem(
+                    f"Give {sub_url} in weeks (UCUM wk).",
+                    f"{ext_at}.extension('{sub_url}')",
+                    path=(*path, key),
+                )
+            elif weeks is not None:
+                trial[key] = weeks
         for key, sub_url, value_name in (
             ("adherence", "adherence", "valueCode"),
             ("outcome", "outcome", "valueCode"),
             ("current_episode", "currentEpisode", "valueBoolean"),
             ("ongoing", "ongoing", "valueBoolean"),
+            ("unlisted", "unlisted", "valueBoolean"),
         ):
             translation.at((*path, key), f"{ext_at}.extension('{sub_url}')")
             value = getattr(details.get(sub_url), value_name, None)

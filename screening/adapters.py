@@ -1,6 +1,6 @@
 """The only bridge from stored rows to the pure rules' inputs (clinical.rules.types)."""
 
-from clinical.medications import MEDICATIONS, label_maximum_mg, label_minimum_mg
+from clinical.courses import medication_courses
 from clinical.rules.types import (
     FollowUpContext,
     MedicationTrial,
@@ -11,23 +11,23 @@ from clinical.rules.types import (
 from intake.models import Intake, PsychoticFeaturesSource
 
 
-def medication_trial(row) -> MedicationTrial:
-    med = MEDICATIONS[row.medication]
-    return MedicationTrial(
+def _number(value) -> float | None:
+    return None if value is None else float(value)
+
+
+def medication_trials(row) -> tuple[MedicationTrial, ...]:
+    """The course(s) for one stored row: an unlisted drug is kept by name and never counted;
+    olanzapine/fluoxetine is also a fluoxetine course (clinical.rules.courses)."""
+    return medication_courses(
         index=row.position,
-        agent=med.agent,
-        name=med.name,
-        drug_class=med.drug_class,
-        role=med.role,
-        min_adequate_daily_dose_mg=med.min_adequate_daily_dose_mg,
-        max_daily_dose_mg=float(row.max_daily_dose_mg),
-        weeks_at_max_dose=float(row.weeks_at_max_dose),
+        medication=row.medication,
+        name=row.medication_name,
+        max_daily_dose_mg=_number(row.max_daily_dose_mg),
+        weeks_at_max_dose=_number(row.weeks_at_max_dose),
+        weeks_at_adequate_dose=_number(row.weeks_at_adequate_dose),
         adherence=row.adherence,
         outcome=row.outcome,
         current_episode=row.current_episode,
-        formulation=med.key if med.key != med.agent else None,
-        label_min_daily_dose_mg=label_minimum_mg(med.key),
-        label_max_daily_dose_mg=label_maximum_mg(med.key),
         ongoing=bool(row.ongoing),
     )
 
@@ -43,7 +43,9 @@ def screening_input(intake: Intake) -> ScreeningInput:
             intake.psychotic_features
             and intake.psychotic_features_source == PsychoticFeaturesSource.CLINICIAN
         ),
-        medication_trials=tuple(medication_trial(t) for t in intake.medication_trials.all()),
+        medication_trials=tuple(
+            course for t in intake.medication_trials.all() for course in medication_trials(t)
+        ),
         psychotherapy_trials=tuple(
             PsychotherapyTrial(
                 index=t.position, type=t.type, sessions=t.sessions, outcome=t.outcome

@@ -241,14 +241,14 @@ class TrialRow:
     drug: str
     drug_class: str
     role: str
-    dose: float
+    dose: float | None  # None: not known
     dose_unit: str
     minimum: float | None
     dose_adequate: bool | None
-    weeks: float
+    weeks: float | None  # at or above the minimum dose (or, for older rows, at the highest)
     adherence: str
     outcome: str
-    current_episode: bool
+    current_episode: bool | None  # None: not known (counted as not current)
     counted: bool
     status: str
     reasons: list[str]
@@ -363,6 +363,7 @@ def safety_words(risk_level: str, item9: int | None) -> str:
 
 REASON_WORDS = {
     "dose_below_minimum": "dose below the minimum",
+    "dose_unknown": "dose not known",
     "duration_under_6_weeks": "under 6 weeks at that dose",
     "inadequate_adherence": "not taken on most days",
 }
@@ -374,6 +375,8 @@ STATUS_WORDS = {
     "responded": "Not counted: responded",
     "augmentation": "Augmentation: not counted toward the two (Maudsley augmentation point)",
     "earlier_episode": "Not counted: earlier episode",
+    "episode_unknown": "Not counted: episode unknown",
+    "unlisted": "Not counted: not in the catalogue (verify this trial)",
 }
 
 
@@ -420,13 +423,18 @@ def _instrument_panels(intake: Intake, scores: dict) -> list[InstrumentPanel]:
 
 def _trial_status(index: int, trd: dict) -> tuple[str, list[str], str]:
     """(status, reasons, description) of one course from the TRD result."""
-    for review in trd.get("trials") or []:
-        if review.get("index") == index:
-            return (
-                review.get("status", ""),
-                list(review.get("reasons") or []),
-                review.get("description", ""),
-            )
+    reviews = [r for r in trd.get("trials") or [] if r.get("index") == index]
+    if reviews:
+        review, components = reviews[0], reviews[1:]
+        reasons = list(review.get("reasons") or [])
+        # A combination product's antidepressant component (olanzapine/fluoxetine's
+        # fluoxetine) is a second course with the same index.
+        reasons += [
+            f"also a course of {c.get('description', '')}: "
+            f"{STATUS_WORDS.get(c.get('status', ''), words(c.get('status'))).lower()}"
+            for c in components
+        ]
+        return review.get("status", ""), reasons, review.get("description", "")
     if index in trd.get("failed_trials", []):
         return "failed", [], ""
     for inadequate in trd.get("inadequate_trials", []):
@@ -445,20 +453,23 @@ def _trial_rows(intake: Intake, trd: dict | None) -> list[TrialRow]:
     rows = []
     for trial in intake.medication_trials.all():
         med = MEDICATIONS.get(trial.medication)
-        dose = float(trial.max_daily_dose_mg)
+        dose = None if trial.max_daily_dose_mg is None else float(trial.max_daily_dose_mg)
         minimum = med.min_adequate_daily_dose_mg if med else None
+        weeks = trial.weeks_at_adequate_dose
+        if weeks is None:
+            weeks = trial.weeks_at_max_dose  # older rows and partners on the deprecated field
         status, reasons, description = _trial_status(trial.position, trd)
         rows.append(
             TrialRow(
                 index=trial.position,
-                drug=med.name if med else trial.medication,
+                drug=med.name if med else (trial.medication_name or trial.medication),
                 drug_class=med.drug_class if med else "",
-                role=med.role if med else "",
+                role=med.role if med else "unlisted",
                 dose=dose,
                 dose_unit=med.dose_unit if med else "mg/day",
                 minimum=minimum,
-                dose_adequate=None if minimum is None else dose >= minimum,
-                weeks=float(trial.weeks_at_max_dose),
+                dose_adequate=None if minimum is None or dose is None else dose >= minimum,
+                weeks=None if weeks is None else float(weeks),
                 adherence=trial.get_adherence_display(),
                 outcome=trial.get_outcome_display(),
                 current_episode=trial.current_episode,

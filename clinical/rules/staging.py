@@ -37,7 +37,7 @@ AUGMENTATION_NEUROMODULATION = frozenset({"esketamine", "ketamine"})
 def current_ect_courses(
     courses: Iterable[NeuromodulationCourse],
 ) -> tuple[NeuromodulationCourse, ...]:
-    return tuple(c for c in courses if c.current_episode and c.type == ECT)
+    return tuple(c for c in courses if c.current_episode is True and c.type == ECT)
 
 
 def has_failed_ect(courses: Iterable[NeuromodulationCourse], *, bilateral_only: bool) -> bool:
@@ -52,7 +52,9 @@ def has_failed_ect(courses: Iterable[NeuromodulationCourse], *, bilateral_only: 
 def current_augmentation_neuromodulation(
     courses: Iterable[NeuromodulationCourse],
 ) -> tuple[NeuromodulationCourse, ...]:
-    return tuple(c for c in courses if c.current_episode and c.type in AUGMENTATION_NEUROMODULATION)
+    return tuple(
+        c for c in courses if c.current_episode is True and c.type in AUGMENTATION_NEUROMODULATION
+    )
 
 
 # --- Thase & Rush 1997 (§2.1) -----------------------------------------------------------------
@@ -174,7 +176,7 @@ def augmentation_used(
     trials: Iterable[MedicationTrial], neuromodulation: Iterable[NeuromodulationCourse]
 ) -> bool:
     """§8: any current-episode augmentation course, whatever its outcome or dose."""
-    return any(t.current_episode and is_augmentation(t) for t in trials) or bool(
+    return any(t.current_episode is True and is_augmentation(t) for t in trials) or bool(
         current_augmentation_neuromodulation(neuromodulation)
     )
 
@@ -225,7 +227,7 @@ def _dose_optimised_agents(trials: tuple[MedicationTrial, ...]) -> tuple[str, ..
     return tuple(
         agent
         for agent in distinct_failed_agents(trials)
-        if sum(t.current_episode and t.agent == agent for t in trials)
+        if sum(t.current_episode is True and t.agent == agent for t in trials)
         >= MGH_S_DOSE_OPTIMISATION_COURSES
     )
 
@@ -238,7 +240,7 @@ def _failed_augmentation_agents(
     medicines = {
         t.agent
         for t in trials
-        if t.current_episode
+        if t.current_episode is True
         and is_augmentation(t)
         and t.outcome in FAILED_OUTCOMES
         and t.adherence in ADEQUATE_ADHERENCE

@@ -20,6 +20,8 @@ from clinical.rules.types import InadequateTrial, MedicationTrial, TrialReview
 
 ANTIDEPRESSANT = "antidepressant"
 AUGMENTATION = "augmentation"
+# Issue 20 item 4: a drug the catalogue does not list is kept and shown, never counted.
+UNLISTED = "unlisted"
 
 # clinical.md §1.2 / §1.4 (MGH-ATRQ, Fava 2003): ≥ 6 weeks at or above the minimum dose.
 ADEQUATE_WEEKS = 6
@@ -39,6 +41,8 @@ TRD_MIN_FAILED_AGENTS = 2
 
 DOSE_BELOW_MINIMUM = "dose_below_minimum"
 DURATION_UNDER_6_WEEKS = "duration_under_6_weeks"
+# Issue 20 item 4: "I don't remember" the dose: the course cannot be shown adequate.
+DOSE_UNKNOWN = "dose_unknown"
 INADEQUATE_ADHERENCE = "inadequate_adherence"
 
 ADHERENCE_WORDS = {
@@ -90,9 +94,24 @@ def is_augmentation(trial: MedicationTrial) -> bool:
     return trial.role == AUGMENTATION
 
 
+def is_unlisted(trial: MedicationTrial) -> bool:
+    return trial.role == UNLISTED
+
+
 def counts_toward_trd(trial: MedicationTrial) -> bool:
-    """A current-episode antidepressant course: the only kind the ≥ 2 rule looks at."""
-    return trial.current_episode and is_antidepressant(trial)
+    """A current-episode antidepressant course: the only kind the ≥ 2 rule looks at. An
+    unknown episode (None) counts as not current (issue 20 item 6)."""
+    return trial.current_episode is True and is_antidepressant(trial)
+
+
+def weeks_at_adequate_dose(trial: MedicationTrial) -> float:
+    """Weeks at or above the minimum adequate dose (MGH-ATRQ, clinical.md §1.2: titration
+    below the minimum does not count). Partners still sending only the deprecated
+    ``weeks_at_max_dose`` are read from it: weeks at the highest dose are weeks at or above
+    the minimum when that dose reached it (a lower bound). Nothing given: 0."""
+    if trial.weeks_at_adequate_dose is not None:
+        return trial.weeks_at_adequate_dose
+    return trial.weeks_at_max_dose or 0.0
 
 
 def dose_is_adequate(trial: MedicationTrial, *, label_dose: bool = False) -> bool:
@@ -102,24 +121,25 @@ def dose_is_adequate(trial: MedicationTrial, *, label_dose: bool = False) -> boo
     minimum = trial.min_adequate_daily_dose_mg
     if label_dose and trial.label_min_daily_dose_mg is not None:
         minimum = trial.label_min_daily_dose_mg
-    return minimum is not None and trial.max_daily_dose_mg >= minimum
+    dose = trial.max_daily_dose_mg
+    return minimum is not None and dose is not None and dose >= minimum
 
 
 def dose_above_label_maximum(trial: MedicationTrial) -> bool:
     """The dose is above the label maximum (a "verify dose" note; nothing is counted
     differently). Strictly above: the label maximum itself is within the label."""
-    maximum = trial.label_max_daily_dose_mg
-    return maximum is not None and trial.max_daily_dose_mg > maximum
+    maximum, dose = trial.label_max_daily_dose_mg, trial.max_daily_dose_mg
+    return maximum is not None and dose is not None and dose > maximum
 
 
 def is_too_early(trial: MedicationTrial) -> bool:
-    """A current-episode antidepressant course still being taken, under 4 weeks at its dose,
-    with no response or a partial one so far: too early to call it failed or inadequate."""
+    """A current-episode antidepressant course still being taken, under 4 weeks at an adequate
+    dose, with no response or a partial one so far: too early to call it failed or inadequate."""
     return (
         counts_toward_trd(trial)
         and trial.ongoing
         and trial.outcome in FAILED_OUTCOMES
-        and trial.weeks_at_max_dose < TOO_EARLY_BEFORE_WEEKS
+        and weeks_at_adequate_dose(trial) < TOO_EARLY_BEFORE_WEEKS
     )
 
 
@@ -128,9 +148,11 @@ def inadequacy_reasons(
 ) -> tuple[str, ...]:
     """Why an antidepressant course is not an adequate trial (empty when adequate)."""
     reasons = []
-    if not dose_is_adequate(trial, label_dose=label_dose):
+    if trial.max_daily_dose_mg is None:
+        reasons.append(DOSE_UNKNOWN)
+    elif not dose_is_adequate(trial, label_dose=label_dose):
         reasons.append(DOSE_BELOW_MINIMUM)
-    if trial.weeks_at_max_dose < min_weeks:
+    if weeks_at_adequate_dose(trial) < min_weeks:
         reasons.append(DURATION_UNDER_6_WEEKS)
     if trial.adherence not in ADEQUATE_ADHERENCE:
         reasons.append(INADEQUATE_ADHERENCE)
@@ -201,13 +223,17 @@ def inadequate_trials(trials: Iterable[MedicationTrial]) -> tuple[InadequateTria
 def intolerant_trials(trials: Iterable[MedicationTrial]) -> tuple[int, ...]:
     """Current-episode courses (antidepressant or augmentation) stopped for side effects."""
     return tuple(
-        t.index for t in by_index(trials) if t.current_episode and t.outcome == INTOLERANCE_OUTCOME
+        t.index
+        for t in by_index(trials)
+        if t.current_episode is True and not is_unlisted(t) and t.outcome == INTOLERANCE_OUTCOME
     )
 
 
 def augmentation_trials(trials: Iterable[MedicationTrial]) -> tuple[int, ...]:
     """Current-episode augmentation courses: recorded for staging, never counted (§1.4)."""
-    return tuple(t.index for t in by_index(trials) if t.current_episode and is_augmentation(t))
+    return tuple(
+        t.index for t in by_index(trials) if t.current_episode is True and is_augmentation(t)
+    )
 
 
 def adequate_under_four_week_rule(trial: MedicationTrial) -> bool:
@@ -234,14 +260,33 @@ def format_weeks(weeks: float) -> str:
     return f"{format_amount(weeks)} week{'' if weeks == 1 else 's'}"
 
 
+VERIFY_UNLISTED_NOTE = "not in the catalogue, not counted: verify this trial"
+
+
 def describe_trial(trial: MedicationTrial) -> str:
-    """``"sertraline 150 mg/day for 8 weeks, taken most days: no response"``."""
+    """``"sertraline 150 mg/day for 8 weeks, taken most days: no response"`` (weeks at or
+    above the minimum dose; "dose not known" for an unknown dose; an unlisted drug by the name
+    given, with a "verify this trial" note)."""
     adherence = ADHERENCE_WORDS.get(trial.adherence, trial.adherence)
     outcome = OUTCOME_WORDS.get(trial.outcome, trial.outcome)
-    return (
-        f"{trial.formulation or trial.agent} {format_amount(trial.max_daily_dose_mg)} mg/day for "
-        f"{format_weeks(trial.weeks_at_max_dose)}, {adherence}: {outcome}"
+    if is_unlisted(trial):
+        name = trial.name
+    elif trial.component_of:
+        name = f"{trial.agent} (in {trial.component_of})"
+    else:
+        name = trial.formulation or trial.agent
+    if trial.max_daily_dose_mg is None:
+        dose = "dose not known"
+    elif trial.component_of:
+        dose = f"at least {format_amount(trial.max_daily_dose_mg)} mg/day"
+    else:
+        dose = f"{format_amount(trial.max_daily_dose_mg)} mg/day"
+    text = (
+        f"{name} {dose} for {format_weeks(weeks_at_adequate_dose(trial))}, {adherence}: {outcome}"
     )
+    if is_unlisted(trial):
+        text += f" ({VERIFY_UNLISTED_NOTE})"
+    return text
 
 
 def describe_reason(trial: MedicationTrial, reason: str) -> str:
@@ -258,12 +303,13 @@ def describe_reason(trial: MedicationTrial, reason: str) -> str:
                 f"label dose of {format_amount(trial.label_min_daily_dose_mg)} mg/day, R-LABEL)"
             )
         return f"{reason} (MGH-ATRQ minimum {format_amount(minimum)} mg/day)"
+    if reason == DOSE_UNKNOWN:
+        return f"{reason} (the dose was not remembered)"
     if reason == DURATION_UNDER_6_WEEKS:
+        weeks = format_weeks(weeks_at_adequate_dose(trial))
         if adequate_under_four_week_rule(trial):
-            return (
-                f"{reason} ({format_weeks(trial.weeks_at_max_dose)}: adequate under 4-week rules)"
-            )
-        return f"{reason} ({format_weeks(trial.weeks_at_max_dose)})"
+            return f"{reason} ({weeks}: adequate under 4-week rules)"
+        return f"{reason} ({weeks})"
     return f"{reason} ({ADHERENCE_WORDS.get(trial.adherence, trial.adherence)})"
 
 
@@ -271,6 +317,10 @@ def describe_reason(trial: MedicationTrial, reason: str) -> str:
 
 
 def trial_status(trial: MedicationTrial) -> str:
+    if is_unlisted(trial):
+        return "unlisted"
+    if trial.current_episode is None:
+        return "episode_unknown"
     if not trial.current_episode:
         return "earlier_episode"
     if is_augmentation(trial):
@@ -288,15 +338,15 @@ def trial_notes(trial: MedicationTrial) -> tuple[str, ...]:
     """Notes that change no count: a dose above the label maximum, a too-early course."""
     notes = []
     if dose_above_label_maximum(trial):
-        assert trial.label_max_daily_dose_mg is not None
+        assert trial.label_max_daily_dose_mg is not None and trial.max_daily_dose_mg is not None
         notes.append(
             f"verify dose: {format_amount(trial.max_daily_dose_mg)} mg/day is above the label "
             f"maximum of {format_amount(trial.label_max_daily_dose_mg)} mg/day"
         )
     if is_too_early(trial):
         notes.append(
-            f"too early: still being taken, {format_weeks(trial.weeks_at_max_dose)} at this "
-            f"dose (under {TOO_EARLY_BEFORE_WEEKS}); not counted as failed or as "
+            f"too early: still being taken, {format_weeks(weeks_at_adequate_dose(trial))} at "
+            f"an adequate dose (under {TOO_EARLY_BEFORE_WEEKS}); not counted as failed or as "
             "pseudo-resistance"
         )
     return tuple(notes)

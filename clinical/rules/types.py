@@ -50,15 +50,21 @@ class MedicationTrial:
     # "ssri"|"snri"|"tca"|"maoi"|"other" for antidepressants; for augmentation agents e.g.
     # "lithium"|"antipsychotic"|"thyroid"|"nmda_antagonist"
     drug_class: str
-    role: str  # "antidepressant" | "augmentation"
+    # "antidepressant" | "augmentation" | "unlisted" (a drug the catalogue does not list: kept
+    # and shown, never counted; ``name`` is the name as given)
+    role: str
     min_adequate_daily_dose_mg: float | None  # MGH-ATRQ minimum (§3); None for augmentation
-    max_daily_dose_mg: float
-    weeks_at_max_dose: float
+    max_daily_dose_mg: float | None  # None: the dose is not known ("I don't remember")
+    # Deprecated input (issue 20 item 3): weeks at the highest dose. Used only when
+    # ``weeks_at_adequate_dose`` is not given (weeks at the highest dose are weeks at or above
+    # the minimum when that dose reached it).
+    weeks_at_max_dose: float | None
     adherence: str  # all | most_days | about_half | rarely (first two adequate)
     # no_response | partial_response | response | remission | stopped_side_effects |
     # too_early_to_tell
     outcome: str
-    current_episode: bool = True
+    # None: not known whether it was in the current episode; counted as not current
+    current_episode: bool | None = True
     formulation: str | None = None  # catalogue key when not the agent's own ("paroxetine_cr")
     # The label's lowest effective dose (R-LABEL count; clinical.medications.LABEL_MINIMA) and
     # label maximum ("verify dose" note); None when the catalogue has none.
@@ -67,6 +73,11 @@ class MedicationTrial:
     # Still being taken at intake: a short ongoing course with no response yet is "too early"
     # (clinical.rules.trials.is_too_early). False when not said.
     ongoing: bool = False
+    # Weeks taken at or above the minimum adequate dose (MGH-ATRQ, clinical.md §1.2)
+    weeks_at_adequate_dose: float | None = None
+    # The combination product this course is the antidepressant component of
+    # ("olanzapine_fluoxetine" for its fluoxetine), else None
+    component_of: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,7 +87,7 @@ class NeuromodulationCourse:
     placement: str | None  # bilateral | right_unilateral | unknown (ECT only)
     sessions: int | None
     outcome: str
-    current_episode: bool = True
+    current_episode: bool | None = True  # None: not known (counted as not current)
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,9 +233,9 @@ class TrialReview:
     agent: str
     role: str
     drug_class: str
-    current_episode: bool
+    current_episode: bool | None  # None: not known (counted as not current)
     # failed | inadequate | intolerant | too_early_to_tell | responded | augmentation |
-    # earlier_episode
+    # earlier_episode | episode_unknown | unlisted
     status: str
     adequate: bool | None  # None for augmentation agents (no minimum dose)
     reasons: tuple[str, ...]

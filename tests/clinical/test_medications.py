@@ -51,6 +51,14 @@ DOSE_TABLE = [
     ("isocarboxazid", "maoi", 30),
     ("selegiline_transdermal", "maoi", 6),
     ("moclobemide", "maoi", 300),
+    # issue 20 additions (docs/clinical-reference.md §3.3: label doses, not MGH-ATRQ)
+    ("dextromethorphan_bupropion", "other", 210),
+    ("gepirone", "other", 18.2),
+    ("reboxetine", "other", 8),
+    ("mianserin", "tca", 30),
+    ("lofepramine", "tca", 140),
+    ("dosulepin", "tca", 150),
+    ("tianeptine", "other", 37.5),
 ]
 
 # clinical.md §3.1: augmentation agents (key, class).
@@ -63,6 +71,14 @@ AUGMENTATION_TABLE = [
     ("olanzapine_fluoxetine", "antipsychotic"),
     ("liothyronine", "thyroid"),
     ("esketamine", "nmda_antagonist"),
+    # issue 20 additions (docs/clinical-reference.md §3.3)
+    ("olanzapine", "antipsychotic"),
+    ("risperidone", "antipsychotic"),
+    ("lurasidone", "antipsychotic"),
+    ("buspirone", "anxiolytic"),
+    ("lamotrigine", "anticonvulsant"),
+    ("modafinil", "wakefulness"),
+    ("pramipexole", "dopamine_agonist"),
 ]
 
 BRANDS = [

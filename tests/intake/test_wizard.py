@@ -363,7 +363,7 @@ class TestTreatmentHistory:
             "id_treatment-history-med_adherence_1_0",
             "id_treatment-history-med_outcome_1",
         ]
-        assert "Medication 2: How many weeks you took that dose" in html(response)
+        assert "Medication 2: How many weeks did you take it at a full dose?" in html(response)
 
     def test_dose_checks_come_from_the_api(self, client):
         complete_steps(client, until="treatment-history")
