@@ -249,7 +249,6 @@ class TrendPoint:
     outcome: str = ""  # clinical.rules.measurement outcome of a later intake ("" otherwise)
 
 
-
 @dataclass
 class CasePage:
     case: Case
