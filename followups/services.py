@@ -87,17 +87,24 @@ def reachable_channels(intake: Intake) -> dict[str, str]:
     return missing
 
 
-def due_dates(*, start: date, every_days: int, occurrences: int | None, end_date) -> list[date]:
-    dates = []
+def due_dates(
+    *, start: date, every_days: int, occurrences: int | None, end_date, not_before: date
+) -> list[date]:
+    """Every ``every_days`` after the baseline's day, from ``not_before`` (today: a plan
+    started late never sends for dates already past), ``occurrences`` of them or up to
+    ``end_date``."""
+    dates: list[date] = []
     n = 1
-    while n <= MAX_OCCURRENCES:
+    while len(dates) < MAX_OCCURRENCES:
         due = start + timedelta(days=every_days * n)
-        if occurrences is not None and n > occurrences:
+        n += 1
+        if due < not_before:
+            continue
+        if occurrences is not None and len(dates) >= occurrences:
             break
         if end_date is not None and due > end_date:
             break
         dates.append(due)
-        n += 1
     return dates
 
 
@@ -152,7 +159,11 @@ def plan_start(
     start = timezone.localdate(intake.submitted_at)
     if not errors:
         dates = due_dates(
-            start=start, every_days=every_days, occurrences=occurrences, end_date=end_date
+            start=start,
+            every_days=every_days,
+            occurrences=occurrences,
+            end_date=end_date,
+            not_before=timezone.localdate(),
         )
         if not dates:
             errors["end_date"] = ["No follow-up would be due before this date."]
@@ -293,11 +304,13 @@ def plan_sends(*, now=None) -> list[str]:
             .select_related("plan")
         )
         for occurrence in due:
-            sent_kinds = set(occurrence.sends.values_list("kind", flat=True))
-            kind = _wanted_kind(occurrence, today, sent_kinds)
-            if kind is None:
-                continue
+            existing: dict[str, set[str]] = {}
+            for channel, kind in occurrence.sends.values_list("channel", "kind"):
+                existing.setdefault(channel, set()).add(kind)
             for channel in occurrence.plan.active_channels:
+                kind = _wanted_kind(occurrence, today, existing.get(channel, set()))
+                if kind is None:
+                    continue
                 record, created = SendRecord.objects.get_or_create(
                     occurrence=occurrence, kind=kind, channel=channel
                 )

@@ -137,12 +137,15 @@ def test_the_decision_and_the_completion_share_one_transaction(occurrence):
     """A failure after the follow-up was stored rolls back the intake, its urgent case and the
     occurrence's completion together."""
     item9 = {f"q{n}": 1 for n in range(1, 9)} | {"q9": 1}
-    with time_machine.travel(DAY14, tick=False):
-        with pytest.raises(RuntimeError), transaction.atomic():
-            services.checkin_submit(occurrence_id=occurrence.pk, answers={"phq9": item9})
-            assert Intake.objects.get(follow_up_of__isnull=False).urgent
-            assert Case.objects.filter(urgent=True).exists()
-            raise RuntimeError("the request failed after the submission")
+    with (
+        time_machine.travel(DAY14, tick=False),
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        services.checkin_submit(occurrence_id=occurrence.pk, answers={"phq9": item9})
+        assert Intake.objects.get(follow_up_of__isnull=False).urgent
+        assert Case.objects.filter(urgent=True).exists()
+        raise RuntimeError("the request failed after the submission")
     assert not Intake.objects.filter(follow_up_of__isnull=False).exists()
     assert not Case.objects.filter(urgent=True).exists()
     assert Occurrence.objects.get(pk=occurrence.pk).state == "scheduled"

@@ -198,3 +198,18 @@ def test_due_dates_follow_the_baseline(cleo):
     plan = start_plan(baseline_intake(cleo), occurrences=6)
     days = [(o.due_on - DAY0.date()).days for o in Occurrence.objects.filter(plan=plan)]
     assert days == [14, 28, 42, 56, 70, 84]
+
+
+def test_a_plan_started_late_schedules_only_dates_to_come(cleo):
+    intake = baseline_intake(cleo)
+    with time_machine.travel(DAY0 + timedelta(days=30), tick=False):
+        plan = services.plan_start(
+            intake=intake,
+            instruments=["phq9"],
+            every_days=14,
+            occurrences=2,
+            channels=["email"],
+            by=cleo,
+        )
+    days = [(o.due_on - DAY0.date()).days for o in plan.occurrence_set.all()]
+    assert days == [42, 56]
