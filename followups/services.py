@@ -153,8 +153,12 @@ def plan_start(
     by,
     occurrences=None,
     end_date: date | None = None,
+    today: date | None = None,
 ) -> FollowUpPlan:
-    """Start a plan from ``intake`` (its baseline). Raises :class:`PlanRejected`."""
+    """Start a plan from ``intake`` (its baseline). Raises :class:`PlanRejected`.
+
+    ``today`` (default: today) is the first day a follow-up may fall on; only the demo data,
+    which backfills a plan's history, passes an earlier one."""
     errors = _validate(intake, instruments, every_days, occurrences, end_date, channels)
     start = timezone.localdate(intake.submitted_at)
     if not errors:
@@ -163,7 +167,7 @@ def plan_start(
             every_days=every_days,
             occurrences=occurrences,
             end_date=end_date,
-            not_before=timezone.localdate(),
+            not_before=today or timezone.localdate(),
         )
         if not dates:
             errors["end_date"] = ["No follow-up would be due before this date."]
