@@ -333,6 +333,8 @@ def plan_sends(*, now=None) -> list[str]:
 
 def _why_not(record: SendRecord, today: date) -> str:
     occurrence, plan = record.occurrence, record.occurrence.plan
+    if plan.intake.patient.erased_at is not None:
+        return "contact details erased"
     if record.channel not in plan.active_channels:
         return "opted out or stopped"
     if occurrence.state not in OPEN_STATES:
@@ -381,7 +383,7 @@ def deliver(send_id: str) -> str:
     with transaction.atomic(), service_write():
         record = (
             SendRecord.objects.select_for_update(of=("self",))
-            .select_related("occurrence__plan")
+            .select_related("occurrence__plan__intake__patient")
             .filter(pk=send_id)
             .first()
         )

@@ -12,6 +12,7 @@ from django.core import mail
 
 from followups import services, sms
 from followups.models import Occurrence, PlanStatus, SendRecord
+from intake.models import Patient
 from tests.followups.helpers import DAY0, baseline_intake
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -213,3 +214,31 @@ def test_a_plan_started_late_schedules_only_dates_to_come(cleo):
         )
     days = [(o.due_on - DAY0.date()).days for o in plan.occurrence_set.all()]
     assert days == [42, 56]
+
+
+def test_an_erased_patient_is_sent_nothing(cleo):
+    plan = start_plan(baseline_intake(cleo))
+    Patient.objects.filter(pk=plan.intake.patient_id).update(erased_at=DAY0)
+    run_day(14)
+    assert not mail.outbox and not sms.outbox
+    assert set(SendRecord.objects.values_list("status", "detail")) == {
+        ("skipped", "contact details erased")
+    }
+
+
+@pytest.mark.parametrize(
+    ("raw", "e164"),
+    [
+        ("(212) 555-0100", "+12125550100"),
+        ("+1 212 555 0100", "+12125550100"),
+        ("2125550100", "+12125550100"),
+    ],
+)
+def test_numbers_are_normalised_to_e164(raw, e164):
+    assert sms.to_e164(raw) == e164
+
+
+@pytest.mark.parametrize("raw", ["", "12", "not a number", "+1 000 000 0000"])
+def test_invalid_numbers_are_refused(raw):
+    with pytest.raises(sms.InvalidPhoneNumber):
+        sms.to_e164(raw)
