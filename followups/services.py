@@ -80,6 +80,9 @@ def reachable_channels(intake: Intake) -> dict[str, str]:
         return dict.fromkeys(Channel.values, "The patient's contact details were erased.")
     if not patient.email:
         missing[Channel.EMAIL] = "The patient gave no email address."
+    if not sms.texts_configured():
+        missing[Channel.SMS] = "Text messages are not set up on this service (SMS_BACKEND)."
+        return missing
     try:
         sms.to_e164(patient.phone)
     except sms.InvalidPhoneNumber:

@@ -91,6 +91,12 @@ class TwilioBackend(BaseSmsBackend):
         response.raise_for_status()
 
 
+def texts_configured() -> bool:
+    """In production the console backend sends nothing: no plan may then choose texts."""
+    path = getattr(settings, "SMS_BACKEND", "followups.sms.ConsoleBackend")
+    return not (getattr(settings, "PRODUCTION", False) and path.endswith(".ConsoleBackend"))
+
+
 def get_backend() -> BaseSmsBackend:
     path = getattr(settings, "SMS_BACKEND", "followups.sms.ConsoleBackend")
     return import_string(path)()

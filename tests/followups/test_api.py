@@ -123,3 +123,13 @@ def test_the_schema_documents_the_endpoint(cleo_api):
     path = schema["paths"]["/api/v1/intakes/{intake_id}/follow-up-plan/"]
     assert {"get", "post", "delete"} <= set(path)
     assert "201" in path["post"]["responses"]
+
+
+def test_texts_are_refused_in_production_without_a_real_sms_backend(cleo_api, cleo, settings):
+    intake = baseline_intake(cleo)
+    settings.PRODUCTION = True
+    settings.SMS_BACKEND = "followups.sms.ConsoleBackend"
+    response = post(cleo_api, intake, {**BODY, "channels": ["sms"]})
+    assert response.status_code == 400 and "SMS_BACKEND" in response.json()["channels"][0]
+    settings.SMS_BACKEND = "followups.sms.TwilioBackend"
+    assert post(cleo_api, intake, {**BODY, "channels": ["sms"]}).status_code == 201
