@@ -36,10 +36,10 @@ BASELINE = {
     "patient": {
         "external_id": EXTERNAL_ID,
         "given_name": "Robin",
-        "family_name": "Okafor",
+        "family_name": "Adeyemi",
         "birth_date": "1979-05-14",
         "sex_at_birth": "male",
-        "email": "robin.okafor@example.org",
+        "email": "robin.adeyemi@example.org",
         "phone": "+1 312 555 0142",
         "state": "IL",
         "postal_code": "60614",

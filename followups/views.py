@@ -52,7 +52,10 @@ def checkin(request, token):
         if form.is_valid():
             try:
                 services.checkin_submit(occurrence_id=occurrence.pk, answers=dict(form.answers))
-            except services.CheckInClosed:
+            except services.CheckInClosed:  # answered meanwhile (a double tap), or closed
+                occurrence.refresh_from_db()
+                if occurrence.state == OccurrenceState.COMPLETED:
+                    return redirect("followups:checkin_done", token=token)
                 return _closed(request)
             except FollowUpRejected as exc:
                 form.add_rejection(exc.errors)
