@@ -3,6 +3,7 @@
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
+from followups.api import FollowUpPlanView
 from intake.api import InstrumentListView, IntakeViewSet, MedicationListView
 from referrals.api import (
     ProviderMatchesView,
@@ -24,6 +25,11 @@ urlpatterns = [
         "intakes/<uuid:intake_id>/provider-matches/",
         ProviderMatchesView.as_view(),
         name="intake-provider-matches",
+    ),
+    path(
+        "intakes/<uuid:intake_id>/follow-up-plan/",
+        FollowUpPlanView.as_view(),
+        name="intake-follow-up-plan",
     ),
     path("", include("interop.api")),  # FHIR paths, before the router so they win
     path("", include(router.urls)),

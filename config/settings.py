@@ -98,6 +98,7 @@ INSTALLED_APPS = [
     "screening",
     "referrals",
     "interop",
+    "followups",
     "demo",
 ]
 
@@ -256,6 +257,12 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
 # Static schedule (django-celery-beat's newest release caps Django < 6.1). In embedded mode
 # the same schedule is run in-process by `manage.py run_scheduler`.
 CELERY_BEAT_SCHEDULE = {
+    # Follow-up invitations and reminders (issue 21): each minute, so a STOP reply or an
+    # unsubscribe ends sends within a minute; the same pass re-sends lost tasks (followups).
+    "follow-up-sends": {
+        "task": "followups.tasks.plan_follow_up_sends",
+        "schedule": timedelta(seconds=env.int("FOLLOWUP_INTERVAL_SECONDS", default=60)),
+    },
     "sweep-unscreened": {
         "task": "screening.tasks.sweep_unscreened",
         "schedule": timedelta(seconds=env.int("SWEEP_INTERVAL_SECONDS", default=60)),
@@ -415,6 +422,9 @@ AUDITLOG_INCLUDE_TRACKING_MODELS = (
         "exclude_fields": ["updated_at", "safety_event"],
     },
     {"model": "screening.casenote", "mask_fields": ["text"]},
+    {"model": "followups.followupplan", "exclude_fields": ["phone_index"]},
+    {"model": "followups.occurrence"},
+    {"model": "followups.sendrecord"},
 )
 
 # --- Static files, i18n ------------------------------------------------------------------
@@ -463,6 +473,14 @@ MAILERS = {
         | ({"timeout": 10} if _email["EMAIL_BACKEND"].endswith("smtp.EmailBackend") else {}),
     }
 }
+# Follow-up invitations (followups): texts through SMS_BACKEND (console by default; Twilio:
+# "followups.sms.TwilioBackend" with the three TWILIO_* values); links in messages start with
+# FOLLOWUPS_BASE_URL, the public address (also the URL Twilio signs for the STOP webhook).
+SMS_BACKEND = env.str("SMS_BACKEND", default="followups.sms.ConsoleBackend")
+TWILIO_ACCOUNT_SID = env.str("TWILIO_ACCOUNT_SID", default="")
+TWILIO_AUTH_TOKEN = env.str("TWILIO_AUTH_TOKEN", default="")
+TWILIO_FROM_NUMBER = env.str("TWILIO_FROM_NUMBER", default="")
+FOLLOWUPS_BASE_URL = env.str("FOLLOWUPS_BASE_URL", default="http://localhost:8000")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="screening@localhost")
 ONCALL_EMAILS = env.list("ONCALL_EMAILS", default=[] if PRODUCTION else ["oncall@localhost"])
 ESCALATION_EMAILS = env.list(

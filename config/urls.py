@@ -17,6 +17,7 @@ admin.site.index_title = "Decision support for clinicians"
 
 urlpatterns = [
     path("", include("intake.urls")),
+    path("", include("followups.urls")),
     path("admin/", admin.site.urls),
     path("", include(two_factor_urls)),  # /account/login/ (production) and 2FA setup
     path("api/v1/", include("config.api_urls")),

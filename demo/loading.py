@@ -23,10 +23,12 @@ def ensure_demo_organisation():
 
 
 def load_sample_data() -> str:
+    from demo.followups import ensure_demo_follow_ups
     from demo.intakes import load_demo_intakes
     from demo.providers import ensure_demo_providers
 
     _, coordinator = ensure_demo_organisation()
     parts = [f"{load_demo_intakes(partner_user=coordinator)} demo intakes"]
     parts.append(f"{ensure_demo_providers()} demo providers")
+    parts.append(f"{ensure_demo_follow_ups(partner_user=coordinator)} demo follow-ups")
     return "Loaded: " + ", ".join(parts) + "."

@@ -42,8 +42,11 @@ PHI_KEYS = frozenset(
 )
 
 
-# Secrets that travel in a URL path: the patient's signed resume token.
-SECRET_PATH_PARTS = re.compile(r"(/intake/resume/)[^/\s?#\"']+", re.IGNORECASE)
+# Secrets that travel in a URL path: the patient's signed resume token, and the signed
+# check-in and unsubscribe tokens of follow-up invitations (followups.links).
+SECRET_PATH_PARTS = re.compile(
+    r"(/intake/resume/|/checkin/|/checkin-stop/)[^/\s?#\"']+", re.IGNORECASE
+)
 
 
 # Query parameters whose values are codes, ids or dates, never a patient's details: the API's
@@ -74,7 +77,7 @@ def _mask_query(match: re.Match) -> str:
 def redact_paths(text: str) -> str:
     """``text`` with the secret part of every resume path masked, and the value of every query
     parameter not known to be safe."""
-    if "/resume/" in text.lower():
+    if "/resume/" in text.lower() or "/checkin" in text.lower():
         text = SECRET_PATH_PARTS.sub(r"\1[redacted]", text)
     if "?" in text and "=" in text:
         text = QUERY_STRING.sub(_mask_query, text)

@@ -41,6 +41,10 @@ _CLINICIAN = _COORDINATOR | {
     "referrals.change_referral",
     "referrals.view_referral",
     "referrals.view_supportresource",
+    # Follow-up plans (issue 21): start, read and stop a patient's re-screening schedule.
+    "followups.add_followupplan",
+    "followups.view_followupplan",
+    "followups.change_followupplan",
 }
 # The provider directory and the support resources (not referrals, not intakes).
 _DIRECTORY_MANAGER = {

@@ -36,7 +36,7 @@ from ops.labels import label
 from ops.text import short_id, words
 from screening import bulk_review, review, selectors, services
 from screening.api_sections import FLAG_CODES
-from screening.extensions import case_link
+from screening.extensions import case_link, render_case_panels
 from screening.models import CASE_LEVELS, Case, CaseStatus, MeasurementSettings
 from screening.outcomes import outcomes_report, report_csv
 from screening.selectors import REVIEW_TARGET
@@ -530,6 +530,7 @@ class CaseAdmin(admin.ModelAdmin):
             "find_providers_url": _find_providers_url(case) if case.intake_id else None,
             "access_by_user_url": _url_or_none("admin:access_by_user"),
             "support_resources": selectors.support_resources(),
+            "extra_panels": render_case_panels(request, case),
             "referrals": selectors.case_referrals(case),
             "open_matches": PossibleMatch.objects.filter(
                 intake_id=case.intake_id, status=MatchStatus.OPEN

@@ -218,6 +218,8 @@ def test_every_body_that_is_not_json_by_its_content_type_is_a_documented_415(
             note="",
         )
         ids = {"id": str(referral.pk)}
+    elif path == "/api/v1/intakes/{intake_id}/follow-up-plan/":
+        ids = {"intake_id": str(submit().pk)}
     response = call(
         (path, method),
         superuser_token,

@@ -101,7 +101,8 @@ def test_the_demo_coordinator_sees_the_demo_intakes_without_answers(db, client):
     as the coordinator, its web intakes are routed to the coordinator's organisation)."""
     call_command("load_demo")
     coordinator = get_user_model().objects.get(username="coordinator")
-    assert intakes_visible_to(coordinator).count() == Intake.objects.count() == 7
+    # 7 first intakes, and the follow-up demo patient's baseline with its 3 follow-ups
+    assert intakes_visible_to(coordinator).count() == Intake.objects.count() == 11
     client.force_login(coordinator)
     page = client.get("/admin/intake/intake/").content.decode()
     assert "maya.okafor@example.org" in page  # contact details
