@@ -72,6 +72,9 @@ class SafetySerializer(serializers.Serializer):
 class RejectedSafetySerializer(SafetySerializer):
     urgent = serializers.BooleanField(help_text="Always true: present only when urgent.")
     case = serializers.UUIDField(help_text="The urgent case opened (or joined) for it.")
+    # A rejected body's C-SSRS completeness is kept with its safety event, not answered here.
+    cssrs_complete = None
+    cssrs_missing_items = None
 
 
 REJECTED_400 = OpenApiResponse(

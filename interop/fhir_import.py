@@ -675,19 +675,21 @@ def _translate_procedures(translation: Translation, entries: _Entries, refs) -> 
 
 def _report_source(translation: Translation, observation, at: str) -> str | None:
     """The psychotic-features Observation's ``method`` in CS_REPORT_SOURCE (optional)."""
-    codes = [cd.code for cd in _codings(observation.method) if cd.system == codes.CS_REPORT_SOURCE]
-    if not codes:
+    sources = [
+        cd.code for cd in _codings(observation.method) if cd.system == codes.CS_REPORT_SOURCE
+    ]
+    if not sources:
         return None
     path = ("treatment_history", "psychotic_features_source")
     translation.at(path, f"{at}.method")
-    if codes[0] not in codes.REPORT_SOURCE_DISPLAYS:
+    if sources[0] not in codes.REPORT_SOURCE_DISPLAYS:
         translation.problem(
             f"Unknown report source: use {' or '.join(codes.REPORT_SOURCE_DISPLAYS)}.",
             f"{at}.method",
             path=path,
         )
         return None
-    return codes[0]
+    return sources[0]
 
 
 def _translate_history_facts(translation: Translation, entries: _Entries, refs) -> dict:

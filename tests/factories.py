@@ -101,3 +101,14 @@ def urgent_payload(item9=1, **patient) -> dict:
     payload["answers"]["phq9"]["q9"] = item9
     payload["patient"].update(patient)
     return payload
+
+
+def follow_up_phq9(total_without_item9: int, item9: int = 0) -> dict:
+    """A complete PHQ-9 whose items 1-8 add up to ``total_without_item9``."""
+    items, left = {}, total_without_item9
+    for n in range(1, 9):
+        items[f"q{n}"] = min(3, left)
+        left -= items[f"q{n}"]
+    assert left == 0
+    items["q9"] = item9
+    return items

@@ -9,12 +9,19 @@ import pytest
 
 from screening.outcomes import outcomes_report, report_csv
 from tests.e2e.staff import log_in, submit_and_wait
-from tests.screening.test_outcomes_report import REPORT, fixtures  # noqa: F401 (fixture)
+from tests.screening import outcomes_data
+from tests.screening.outcomes_data import REPORT
+
+
+@pytest.fixture
+def fixtures(cleo):
+    outcomes_data.build(cleo)
+
 
 pytestmark = pytest.mark.e2e
 
 
-def test_show_a_period_and_export_it_as_csv(staff_page, live_server, transactional_db, fixtures):  # noqa: F811
+def test_show_a_period_and_export_it_as_csv(staff_page, live_server, transactional_db, fixtures):
     page = staff_page
     log_in(page, live_server, "cleo", REPORT)
     assert "2026-01" in page.locator("#by-month").inner_text()

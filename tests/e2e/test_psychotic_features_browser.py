@@ -7,8 +7,7 @@ import pytest
 from intake.models import Intake
 from screening.models import Flag, ScreeningRun
 from tests.e2e.staff import log_in, submit_and_wait
-from tests.screening.test_psychotic_features import psychotic_payload
-from tests.screening.test_review_services import new_case
+from tests.screening.conftest import new_case, psychotic_payload
 
 pytestmark = pytest.mark.e2e
 

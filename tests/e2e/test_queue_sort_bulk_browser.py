@@ -10,8 +10,7 @@ from ops.text import short_id
 from screening.models import Case, CaseStatus, ScreeningRun
 from tests.e2e.staff import log_in, submit_and_wait
 from tests.factories import intake_payload, urgent_payload
-from tests.screening.test_case_for_every_intake import quiet_payload
-from tests.screening.test_review_services import moderate_case, new_case, patient_fields
+from tests.screening.conftest import moderate_case, new_case, patient_fields, quiet_payload
 
 pytestmark = pytest.mark.e2e
 

@@ -6,7 +6,7 @@ from playwright.sync_api import expect
 
 from clinical.rules.mdq import mdq_score
 from intake.models import Intake
-from tests.e2e.test_intake_wizard import KeyboardUser, answer_phq9
+from tests.e2e.patient import KeyboardUser, answer_phq9
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from intake.models import Intake
-from tests.e2e.test_intake_wizard import KeyboardUser, answer_phq9
+from tests.e2e.patient import KeyboardUser, answer_phq9
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

@@ -11,8 +11,8 @@ from rest_framework.test import APIClient
 from intake.models import Intake
 from ops import roles
 from screening.models import Case, Flag
+from tests.factories import follow_up_phq9 as phq9
 from tests.factories import intake_payload
-from tests.intake.test_follow_up_service import phq9
 
 URL = "/api/v1/intakes/"
 

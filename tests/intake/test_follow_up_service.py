@@ -7,18 +7,8 @@ from intake.models import Intake
 from intake.serializers import IntakeSubmissionSerializer
 from intake.services import FollowUpRejected, follow_up_submit, intake_submit
 from screening.models import Case, Flag
+from tests.factories import follow_up_phq9 as phq9
 from tests.factories import intake_payload
-
-
-def phq9(total_without_item9: int, item9: int = 0) -> dict:
-    """A complete PHQ-9 whose items 1-8 add up to ``total_without_item9``."""
-    items, left = {}, total_without_item9
-    for n in range(1, 9):
-        items[f"q{n}"] = min(3, left)
-        left -= items[f"q{n}"]
-    assert left == 0
-    items["q9"] = item9
-    return items
 
 
 def baseline_intake(user, **answers) -> Intake:

@@ -5,7 +5,7 @@ import pytest
 
 from intake.models import Intake
 from screening.api_sections import screening_block
-from tests.intake.test_wizard_support import complete_steps, step_url, valid_answers
+from tests.intake.conftest import complete_steps, step_url, valid_answers
 
 pytestmark = pytest.mark.django_db
 

@@ -5,7 +5,7 @@ import pytest
 
 from intake.models import Intake
 from screening.models import Flag
-from tests.intake.test_wizard_support import complete_steps, valid_answers
+from tests.intake.conftest import complete_steps, valid_answers
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,7 @@ import pytest
 from clinical.rules.alcohol import audit_c_score
 from clinical.rules.mdq import mdq_score
 from intake.models import Intake
-from tests.intake.test_wizard_support import complete_steps, post_step, step_url
+from tests.intake.conftest import complete_steps, post_step, step_url
 
 pytestmark = pytest.mark.django_db
 

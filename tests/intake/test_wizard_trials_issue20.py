@@ -10,12 +10,7 @@ import pytest
 from clinical.rules.engine import evaluate
 from intake.models import Intake, MedicationTrial, NeuromodulationCourse
 from screening.adapters import screening_input
-from tests.intake.test_wizard_support import (
-    complete_steps,
-    post_step,
-    step_url,
-    valid_answers,
-)
+from tests.intake.conftest import complete_steps, post_step, step_url, valid_answers
 
 pytestmark = pytest.mark.django_db
 

@@ -5,8 +5,10 @@ import json
 
 import pytest
 from fhir.resources.R4B import get_fhir_model_class
+from fhir.resources.R4B.operationoutcome import OperationOutcome
 
 from intake.models import Intake
+from interop import codes
 from tests.factories import intake_payload
 
 INTAKES = "/api/v1/intakes/"
@@ -98,3 +100,13 @@ def import_bundle(cora_api, django_capture_on_commit_callbacks):
         return response
 
     return _import
+
+
+def created_intake(response) -> Intake:
+    assert response.status_code == 201, response.content
+    body = response.json()
+    OperationOutcome.model_validate(body)
+    (created,) = [e for e in body["extension"] if e["url"] == codes.EXT_INTAKE_CREATED]
+    intake_id = {e["url"]: e for e in created["extension"]}["intake"]["valueId"]
+    assert response["Location"].endswith(f"/api/v1/intakes/{intake_id}/")
+    return Intake.objects.get(pk=intake_id)

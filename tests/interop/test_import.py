@@ -13,20 +13,11 @@ from interop import codes
 from interop.codes import LOINC, questionnaire_url
 from screening.api_sections import screening_block
 from tests.factories import intake_payload
+from tests.interop.conftest import created_intake
 
 from .conftest import FHIR_JSON, IMPORT, all_instruments_payload
 
 pytestmark = pytest.mark.django_db
-
-
-def created_intake(response) -> Intake:
-    assert response.status_code == 201, response.content
-    body = response.json()
-    OperationOutcome.model_validate(body)
-    (created,) = [e for e in body["extension"] if e["url"] == codes.EXT_INTAKE_CREATED]
-    intake_id = {e["url"]: e for e in created["extension"]}["intake"]["valueId"]
-    assert response["Location"].endswith(f"/api/v1/intakes/{intake_id}/")
-    return Intake.objects.get(pk=intake_id)
 
 
 def comparable(intake: Intake) -> dict:

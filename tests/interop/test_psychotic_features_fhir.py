@@ -7,8 +7,8 @@ import pytest
 
 from interop import codes
 from tests.factories import intake_payload
-from tests.interop.test_import import created_intake
-from tests.screening.test_psychotic_features import psychotic_payload
+from tests.interop.conftest import created_intake
+from tests.screening.conftest import psychotic_payload
 
 pytestmark = pytest.mark.django_db
 

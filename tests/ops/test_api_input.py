@@ -12,6 +12,8 @@ from referrals.models import Provider
 from tests.factories import intake_payload
 from tests.referrals.conftest import make_provider
 
+STRICT_BOOLEAN = "Must be a JSON boolean: true or false."
+
 FHIR_JSON = "application/fhir+json"
 FORM = "application/x-www-form-urlencoded"
 
@@ -173,14 +175,19 @@ class TestConsent:
         assert not Intake.objects.exists()
 
     @pytest.mark.parametrize(
-        ("field", "value"),
+        ("field", "value", "message"),
         [
-            (("patient", "insurance", "self_pay"), "false"),
-            (("treatment_history", "psychotic_features"), 0),
-            (("treatment_history", "medication_trials", 0, "current_episode"), "true"),
+            (("patient", "insurance", "self_pay"), "false", STRICT_BOOLEAN),
+            (("treatment_history", "psychotic_features"), 0, STRICT_BOOLEAN),
+            # Not known is an answer here (null), never a default that counts.
+            (
+                ("treatment_history", "medication_trials", 0, "current_episode"),
+                "true",
+                "Must be a JSON boolean or null: true, false or null.",
+            ),
         ],
     )
-    def test_every_intake_boolean_is_a_json_boolean(self, cora_api, field, value):
+    def test_every_intake_boolean_is_a_json_boolean(self, cora_api, field, value, message):
         payload = intake_payload()
         target = payload
         for key in field[:-1]:
@@ -193,7 +200,7 @@ class TestConsent:
         error = response.json()
         for key in field:
             error = error[str(key)]
-        assert error == ["Must be a JSON boolean: true or false."]
+        assert error == [message]
 
     def test_an_unpublished_privacy_notice_version_is_a_400(self, cora_api):
         response = self.post(cora_api, {"screening": True, "privacy_notice_version": "2099-01"})

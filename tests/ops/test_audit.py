@@ -90,6 +90,11 @@ class TestChangesCarryNoPhi:
             "submitted_by",
             "consent_screening",
             "privacy_notice_version",
+            # Who reported psychotic features and who confirmed them: the review trail of a
+            # clinician's confirmation (codes and a user, never the patient's answers).
+            "psychotic_features_source",
+            "psychotic_features_confirmed_by",
+            "psychotic_features_confirmed_at",
         }
         assert "safety" not in row.changes_dict and "care_preferences" not in row.changes_dict
 

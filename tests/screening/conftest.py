@@ -5,9 +5,12 @@ import copy
 import itertools
 import re
 
+import pytest
+from django.urls import reverse
+
 from ops.text import short_id
 from screening.models import Case
-from tests.conftest import submit
+from tests.conftest import login, submit
 from tests.factories import PHQ9_NO_RISK, intake_payload, urgent_payload
 
 _serial = itertools.count(1)
@@ -62,3 +65,31 @@ def case_ids(response) -> list[str]:
 
 def short(case) -> str:
     return short_id(case.pk)
+
+
+def quiet_payload(**patient):
+    """No flag at all: PHQ-9 minimal, no treatment history."""
+    payload = intake_payload(
+        answers={"phq9": {**PHQ9_NO_RISK, "q1": 0, "q2": 0, "q4": 0, "q6": 0, "q7": 0}},
+        treatment_history={},
+    )
+    payload["patient"].update(patient)
+    return payload
+
+
+def psychotic_payload(source=None):
+    payload = intake_payload()
+    payload["treatment_history"]["psychotic_features"] = True
+    if source is not None:
+        payload["treatment_history"]["psychotic_features_source"] = source
+    return payload
+
+
+def page_url(case) -> str:
+    return reverse("admin:screening_case_change", args=[case.pk])
+
+
+@pytest.fixture
+def clinician(client, cleo):
+    """A logged-in clinician's client (modules may define their own)."""
+    return login(client, cleo)

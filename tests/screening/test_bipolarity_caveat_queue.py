@@ -7,7 +7,7 @@ from django.urls import reverse
 from screening.models import Flag
 from tests.conftest import login
 from tests.factories import intake_payload
-from tests.screening.test_review_services import new_case
+from tests.screening.conftest import new_case
 
 pytestmark = pytest.mark.django_db
 

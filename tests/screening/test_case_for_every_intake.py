@@ -23,18 +23,8 @@ from screening.models import (
 )
 from screening.selectors import case_history, case_queue
 from tests.conftest import submit
-from tests.factories import PHQ9_NO_RISK, intake_payload, urgent_payload
-from tests.screening.conftest import patient_fields
-
-
-def quiet_payload(**patient):
-    """No flag at all: PHQ-9 minimal, no treatment history."""
-    payload = intake_payload(
-        answers={"phq9": {**PHQ9_NO_RISK, "q1": 0, "q2": 0, "q4": 0, "q6": 0, "q7": 0}},
-        treatment_history={},
-    )
-    payload["patient"].update(patient)
-    return payload
+from tests.factories import intake_payload, urgent_payload
+from tests.screening.conftest import patient_fields, quiet_payload
 
 
 def flagged_payload(**patient):

@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from tests.conftest import login
 from tests.factories import intake_payload
-from tests.screening.test_review_services import new_case
+from tests.screening.conftest import new_case
 
 pytestmark = pytest.mark.django_db
 
@@ -61,5 +61,5 @@ def test_verify_dose_and_too_early_notes_are_on_the_trial_rows(client, cleo):
     )
     panel = trd_panel(client, cleo, case)
     assert "verify dose: 60 mg/day is above the label maximum of 45 mg/day" in panel
-    assert "too early: still being taken, 3 weeks at this dose" in panel
+    assert "too early: still being taken, 3 weeks at an adequate dose" in panel
     assert panel.count("rq-trial-note") == 2  # the stopped 3-week course gets no note

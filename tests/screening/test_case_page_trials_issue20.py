@@ -5,8 +5,7 @@ fluoxetine course."""
 import pytest
 
 from tests.factories import intake_payload
-from tests.screening.test_admin_case_page import clinician, page_url  # noqa: F401
-from tests.screening.test_review_services import new_case
+from tests.screening.conftest import new_case, page_url
 
 pytestmark = pytest.mark.django_db
 
@@ -21,7 +20,7 @@ def rows(table: str) -> list[str]:
     return table.split("<tr")[2:]  # after the header row
 
 
-def test_unknown_episode_unlisted_drug_and_unknown_dose(clinician):  # noqa: F811
+def test_unknown_episode_unlisted_drug_and_unknown_dose(clinician):
     payload = intake_payload()
     payload["treatment_history"]["medication_trials"] = [
         {
@@ -69,7 +68,7 @@ def test_unknown_episode_unlisted_drug_and_unknown_dose(clinician):  # noqa: F81
     assert "counted: adequate trial, failed" in symbyax
 
 
-def test_an_answered_earlier_episode_still_says_so(clinician):  # noqa: F811
+def test_an_answered_earlier_episode_still_says_so(clinician):
     payload = intake_payload()
     payload["treatment_history"]["medication_trials"][2]["current_episode"] = False
     *_, aripiprazole = rows(trial_table(clinician, new_case(payload)))

@@ -12,8 +12,8 @@ from intake.services import follow_up_submit
 from screening.models import Case, Flag, MeasurementSettings
 from screening.selectors import case_queue, cases_with_flag, queue_flags, symptom_trend
 from tests.conftest import login, submit
+from tests.factories import follow_up_phq9 as phq9
 from tests.factories import intake_payload
-from tests.intake.test_follow_up_service import phq9
 from tests.screening.conftest import patient_fields
 
 

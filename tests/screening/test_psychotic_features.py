@@ -14,18 +14,10 @@ from screening import services
 from screening.models import Flag, ScreeningRun
 from tests.conftest import login
 from tests.factories import intake_payload
-from tests.intake.test_api_intakes import post
-from tests.screening.test_review_services import new_case
+from tests.intake.conftest import post
+from tests.screening.conftest import new_case, psychotic_payload
 
 pytestmark = pytest.mark.django_db
-
-
-def psychotic_payload(source=None):
-    payload = intake_payload()
-    payload["treatment_history"]["psychotic_features"] = True
-    if source is not None:
-        payload["treatment_history"]["psychotic_features_source"] = source
-    return payload
 
 
 def run_of(intake) -> ScreeningRun:

@@ -12,9 +12,9 @@ from django.utils import timezone
 
 from ops.dates import DATETIME_FORMAT, day, moment
 from screening.models import Case
+from tests.conftest import submit
 from tests.factories import intake_payload
-from tests.screening.test_case_for_every_intake import quiet_payload
-from tests.screening.test_review_services import patient_fields, submit
+from tests.screening.conftest import patient_fields, quiet_payload
 
 QUEUE = "/admin/screening/case/"
 
