@@ -36,7 +36,7 @@ ZIPS = {  # ZIP code -> its state
     "33136": "FL",
     "98101": "WA",
 }
-LANGUAGES = ["en", "es", "zh", "vi", "fr", "ru", "asl"]
+LANGUAGES = ["en", "es", "zh", "vi", "fr", "ru", "ase"]
 
 
 def everyone() -> list:
