@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import random
 
-from tests.factories import intake_payload
+from devstack.payloads import intake_payload
 
 # (state, ZIP) pairs the serializer accepts (the ZIP is in the state).
 PLACES = [

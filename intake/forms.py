@@ -64,6 +64,7 @@ from intake.serializers import (
     TreatmentHistorySerializer,
 )
 from ops.api import flatten_errors
+from ops.labels import LANGUAGE_CHOICES, PAYER_CHOICES
 
 PRIVACY_NOTICE_VERSION = privacy_notice.CURRENT_VERSION
 
@@ -82,34 +83,6 @@ SEX_AT_BIRTH_CHOICES = [
 STATE_CHOICES = [
     ("", "Choose your state or territory"),
     *sorted(US_STATES.items(), key=lambda pair: pair[1]),
-]
-LANGUAGE_CHOICES = [
-    ("en", "English"),
-    ("es", "Spanish (Español)"),
-    ("zh", "Chinese (中文)"),
-    ("vi", "Vietnamese (Tiếng Việt)"),
-    ("tl", "Tagalog"),
-    ("ar", "Arabic (العربية)"),
-    ("fr", "French (Français)"),
-    ("ko", "Korean (한국어)"),
-    ("ru", "Russian (Русский)"),
-    ("ht", "Haitian Creole (Kreyòl ayisyen)"),
-    ("pt", "Portuguese (Português)"),
-    ("ase", "American Sign Language"),
-]
-PAYER_CHOICES = [
-    ("", "No insurance, or I don't know"),
-    ("aetna", "Aetna"),
-    ("anthem", "Anthem"),
-    ("bcbs", "Blue Cross Blue Shield"),
-    ("cigna", "Cigna"),
-    ("humana", "Humana"),
-    ("kaiser", "Kaiser Permanente"),
-    ("medicaid", "Medicaid"),
-    ("medicare", "Medicare"),
-    ("tricare", "TRICARE"),
-    ("unitedhealthcare", "UnitedHealthcare"),
-    ("other", "Another insurer"),
 ]
 ADHERENCE_CHOICES = [
     (Adherence.ALL, "Every day, as prescribed"),

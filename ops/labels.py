@@ -3,8 +3,8 @@
 Languages, payers, therapies, C-SSRS risk levels, review states, care modalities, provider
 types, intake sources and case levels are stored as short codes ("en", "aetna", "cbt",
 "not_assessed", "in_review", "in_person", "psychiatric_np", "web", "routine"); staff pages
-show them through
-:func:`label`. Flag codes have their labels in the flag catalogue
+show them through :func:`label`, and the intake form's language and payer choices are made
+from these tables. Flag codes have their labels in the flag catalogue
 (``clinical.rules.flag_catalogue``), which the screening app reads for its pages. A code a
 table does not know is shown in words (``some_code`` -> ``Some code``), never hidden.
 """
@@ -30,9 +30,22 @@ LANGUAGES = {
     "ja": "Japanese",
     "fa": "Persian",
     "ur": "Urdu",
-    "ase": "American Sign Language",
-    "asl": "American Sign Language",
+    "ase": "American Sign Language",  # ISO 639-3 (what the intake form stores)
 }
+#: A language's own name, shown to patients beside the English one.
+OWN_NAMES = {
+    "es": "Español",
+    "zh": "中文",
+    "vi": "Tiếng Việt",
+    "ar": "العربية",
+    "fr": "Français",
+    "ko": "한국어",
+    "ru": "Русский",
+    "ht": "Kreyòl ayisyen",
+    "pt": "Português",
+}
+#: The languages the intake form offers, in its order.
+PATIENT_LANGUAGES = ("en", "es", "zh", "vi", "tl", "ar", "fr", "ko", "ru", "ht", "pt", "ase")
 PAYERS = {
     "aetna": "Aetna",
     "anthem": "Anthem",
@@ -46,6 +59,13 @@ PAYERS = {
     "unitedhealthcare": "UnitedHealthcare",
     "other": "Another insurer",
 }
+
+# The intake form's choices (``intake.forms``), from the tables above.
+LANGUAGE_CHOICES = [
+    (code, f"{LANGUAGES[code]} ({OWN_NAMES[code]})" if code in OWN_NAMES else LANGUAGES[code])
+    for code in PATIENT_LANGUAGES
+]
+PAYER_CHOICES = [("", "No insurance, or I don't know"), *PAYERS.items()]
 THERAPIES = {
     "cbt": "CBT (cognitive behavioural therapy)",
     "mbct": "MBCT (mindfulness-based cognitive therapy)",

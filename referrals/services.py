@@ -82,10 +82,16 @@ def _apply(provider: Provider, data: dict) -> None:
         )
 
 
-def provider_create(*, data: dict, synthetic: bool = False) -> Provider:
-    """A new listing from validated data (``referrals.serializers.ProviderSerializer``)."""
+def provider_create(
+    *, data: dict, synthetic: bool = False, provider: Provider | None = None
+) -> Provider:
+    """A new listing from validated data (``referrals.serializers.ProviderSerializer``).
+
+    ``provider``: an unsaved instance to fill instead of a fresh one (the admin's provider form,
+    whose inlines already point at its instance).
+    """
     with transaction.atomic(), refreshed_after() as written:
-        provider = Provider(synthetic=synthetic)
+        provider = provider or Provider(synthetic=synthetic)
         _apply(provider, data)
         written.add(provider.pk)
     log.debug("provider_created", provider_id=str(provider.pk), npi=provider.npi)

@@ -141,13 +141,16 @@ class ProviderForm(forms.ModelForm):
         return list(dict.fromkeys(c for c in codes if c))
 
     def save(self, commit=True):
+        """Through the directory's service, as the API and the import write (coordinates from
+        the ZIP, the modality flags, matching's rows); ``commit=False`` writes nothing."""
         provider = super().save(commit=False)
-        modalities = self.cleaned_data["modalities"]
-        provider.offers_telehealth = "telehealth" in modalities
-        provider.offers_in_person = "in_person" in modalities
-        services.locate(provider)
         if commit:
-            provider.save()
+            data = {field: self.cleaned_data[field] for field in ProviderForm.Meta.fields}
+            if provider._state.adding:
+                services.provider_create(data=data, provider=provider)
+            else:
+                services.provider_update(provider=provider, data=data)
+            self._save_m2m()
         return provider
 
 
@@ -194,6 +197,9 @@ class ProviderAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("licenses")
+
+    def save_model(self, request, obj, form, change):
+        form.save()  # through referrals.services (ProviderForm.save)
 
     def save_related(self, request, form, formsets, change):
         # The inlines are saved row by row (each caught by the signals of referrals.listings):

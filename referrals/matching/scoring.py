@@ -85,8 +85,7 @@ class Term:
 @dataclass(frozen=True)
 class Preference:
     """How providers fit one screening flag: ``fit`` in words, and the same points as
-    ``terms`` (a property test checks they agree). The specialties and treatments it looks
-    at are the terms' (so the database loads just those facts: ``facts_that_rank``)."""
+    ``terms`` (a property test checks they agree)."""
 
     fit: Callable[[ProviderListing], Fit]
     terms: tuple[Term, ...]
@@ -140,25 +139,6 @@ FLAG_PREFERENCES = {
 def _relevant(flags: frozenset[str]) -> tuple[str, ...]:
     """The request's flags that rank providers, in a fixed order (computed once per set)."""
     return tuple(sorted(flags & FLAG_PREFERENCES.keys()))
-
-
-@dataclass(frozen=True)
-class RankingFacts:
-    specialties: frozenset[str]
-    treatments: frozenset[str]
-    languages: frozenset[str]
-
-
-def facts_that_rank(request: CareRequest) -> RankingFacts:
-    """The only specialties, treatments and languages that can change a provider's place
-    (or reasons) for this request. A listing cut down to these ranks exactly as the whole
-    listing does (tests/referrals/test_matching_properties.py)."""
-    preferences = [FLAG_PREFERENCES[flag] for flag in _relevant(request.flags)]
-    return RankingFacts(
-        specialties=frozenset(s for p in preferences for s in p.specialties),
-        treatments=frozenset(t for p in preferences for t in p.treatments),
-        languages=frozenset(request.languages),
-    )
 
 
 def clinical_fit(provider: ProviderListing, flags: frozenset[str]) -> Fit:

@@ -1,16 +1,13 @@
 """Reads of the referrals app: the matching prefilter, the directory, referrals, outcomes and
 support resources.
 
-Bounded matching (the API's ``limit``) filters and ranks ``MatchListing`` rows in SQL
-(``top_candidates``, selectors/ranking.py) and has ``referrals.matching`` re-check
-and word the best; unbounded, or when the re-check disagrees, every candidate is read from the
-normalised tables and ranked in Python. Figures: docs/performance.md.
+Matching filters and ranks ``MatchListing`` rows in SQL (``top_candidates``,
+selectors/ranking.py) and has ``referrals.matching`` check, order and word the best from the
+providers' own rows. Figures: docs/performance.md.
 """
 
 from referrals.selectors.candidates import (
     DEFAULT_MAX_DISTANCE_MILES,
-    candidate_listings,
-    candidates,
     care_request_for,
     full_listing,
     intake_flag_codes,
@@ -30,7 +27,6 @@ from referrals.selectors.outcomes import (
     referrals_for_intake,
 )
 from referrals.selectors.ranking import (
-    Disagreement,
     places_ahead,
     ranked_top_matches,
     top_candidates,
@@ -50,12 +46,9 @@ __all__ = [
     "DEFAULT_MAX_DISTANCE_MILES",
     "LICENSE_RENEWAL_AHEAD",
     "RECONFIRM_AHEAD",
-    "Disagreement",
     "IntakeMatches",
     "Outcome",
     "ProviderFit",
-    "candidate_listings",
-    "candidates",
     "care_request_for",
     "expired_license_q",
     "follow_ups_for_intake",

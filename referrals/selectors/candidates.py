@@ -1,31 +1,19 @@
-"""The candidate rows of matching: a care request from an intake, the providers that can
-meet its hard constraints (prefiltered in SQL), and each as a pure ``ProviderListing``.
+"""Matching's inputs: a care request from an intake, the modality filter of the listings that
+can meet it, and a provider's rows as a pure ``ProviderListing``.
 """
 
-import operator
-from collections.abc import Iterator
 from datetime import datetime
-from functools import cache, reduce
 
 from django.db import connection
 from django.db.models import (
-    BooleanField,
-    ExpressionWrapper,
-    F,
-    FilteredRelation,
-    IntegerField,
     Q,
-    QuerySet,
-    Value,
 )
 from django.utils import timezone
 
 from intake.geography import zip_centroid
 from intake.models import Intake
 from referrals.matching import CareRequest, Licence, ProviderListing
-from referrals.matching.constraints import FRESHNESS, pays_self
 from referrals.matching.distance import bounding_box
-from referrals.matching.scoring import facts_that_rank
 from referrals.matching.types import EITHER, IN_PERSON, TELEHEALTH, WANTED_MODALITIES
 from referrals.models import Provider
 from screening.models import Flag
@@ -33,24 +21,6 @@ from screening.selectors import current_flags_q
 
 #: In-person care without a ``max_distance_miles`` preference is matched within this radius.
 DEFAULT_MAX_DISTANCE_MILES = 50
-
-# What matching loads of each candidate (in this order; see ``candidate_listings``), then one
-# boolean per specialty, treatment and language that can rank it (``facts_that_rank``).
-_CANDIDATE_FIELDS = (
-    "id",
-    "npi",
-    "name",
-    "provider_type",
-    "self_pay",
-    "offers_telehealth",
-    "offers_in_person",
-    "latitude",
-    "longitude",
-    "next_available",
-    "availability_confirmed_at",
-    "license_expires_on",
-    "payer_row",
-)
 
 
 def intake_flag_codes(intake: Intake) -> frozenset[str]:
@@ -95,146 +65,6 @@ def modality_q(request: CareRequest) -> Q | None:
     if box.min_lon is not None:
         in_person &= Q(longitude__gte=box.min_lon, longitude__lte=box.max_lon)
     return in_person if request.modality == IN_PERSON else telehealth | in_person
-
-
-def _ranking_columns(request: CareRequest) -> dict[str, tuple[str, str, Q]]:
-    """Column name -> (kind, value, condition) of each fact that can rank a candidate."""
-    facts = facts_that_rank(request)
-    columns = {}
-    for kind, field, values in (
-        ("specialties", "specialties", facts.specialties),
-        ("treatments", "treatments", facts.treatments),
-        ("languages", "languages", facts.languages),
-    ):
-        for n, value in enumerate(sorted(values)):
-            columns[f"rank_{kind}_{n}"] = (kind, value, json_list_contains(field, value))
-    return columns
-
-
-def _prefiltered(request: CareRequest, *, exclude_ids=()) -> QuerySet:
-    """Providers that may pass the hard constraints (index-backed filters), annotated with
-    ``payer_row``, ``license_expires_on`` and the ``_ranking_columns``. The request must
-    have a modality filter (``modality_q`` is not ``None``)."""
-    modality = modality_q(request)
-    providers = Provider.objects.filter(
-        modality,
-        accepting_new_patients=True,
-        availability_confirmed_at__gte=request.now - FRESHNESS,
-        licenses__state=request.state,
-        licenses__expires_on__gte=request.today,
-    )
-    if request.provider_types:
-        providers = providers.filter(provider_type__in=sorted(request.provider_types))
-    routes = []  # ways to be paid: the patient's payer, or self-pay
-    if request.payer:
-        # A LEFT JOIN on (provider, payer), unique: planned better than an EXISTS per row.
-        providers = providers.annotate(
-            payer=FilteredRelation("insurance", condition=Q(insurance__payer=request.payer)),
-            payer_row=F("payer__provider"),  # the index (payer, provider) holds it
-        )
-        routes.append(Q(payer_row__isnull=False))
-    else:
-        providers = providers.annotate(payer_row=Value(None, output_field=IntegerField()))
-    if pays_self(request):
-        routes.append(Q(self_pay=True))
-    providers = providers.filter(reduce(operator.or_, routes))
-    if exclude_ids:
-        providers = providers.exclude(pk__in=list(exclude_ids))
-    ranking = _ranking_columns(request)
-    return providers.annotate(
-        license_expires_on=F("licenses__expires_on"),
-        **{
-            name: ExpressionWrapper(condition, output_field=BooleanField())
-            for name, (_, _, condition) in ranking.items()
-        },
-    ).order_by()
-
-
-def candidates(request: CareRequest, *, exclude_ids=()) -> QuerySet:
-    """Rows of the listings that may pass the hard constraints (a superset: the pure code
-    decides): tuples of ``_CANDIDATE_FIELDS`` then ``_ranking_columns``' booleans.
-    ``license_expires_on`` is the expiry of the licence in the request's state;
-    ``payer_row`` is not ``None`` when the provider takes the request's payer (it is read
-    from the (provider, payer) index alone), ``None`` when it does not or there is none."""
-    if modality_q(request) is None:
-        return Provider.objects.none().values_list("id")
-    return _prefiltered(request, exclude_ids=exclude_ids).values_list(
-        *_CANDIDATE_FIELDS, *_ranking_columns(request)
-    )
-
-
-def _listing_of(request: CareRequest):
-    """A function turning a ``candidates`` row (its first columns) into a pure listing with
-    the facts this request needs, and only those: the licence in the request's state,
-    whether it takes the request's payer, and the specialties, treatments and languages
-    that can rank it (booleans from the database, so no JSON is read per candidate)."""
-    state, payer_set = request.state, frozenset({request.payer})
-    width = len(_CANDIDATE_FIELDS)
-    ranking = [(kind, value) for kind, value, _ in _ranking_columns(request).values()]
-    end = width + len(ranking)
-
-    @cache
-    def facts(flags: tuple[bool, ...]) -> tuple[frozenset[str], ...]:
-        """(specialties, treatments, languages) present, shared by every row alike."""
-        return tuple(
-            frozenset(
-                value for (k, value), has in zip(ranking, flags, strict=True) if has and k == kind
-            )
-            for kind in ("specialties", "treatments", "languages")
-        )
-
-    @cache
-    def licences(expires_on) -> tuple[Licence, ...]:
-        return (Licence(state, expires_on),)
-
-    def listing(row) -> ProviderListing:
-        (
-            pk,
-            npi,
-            name,
-            provider_type,
-            self_pay,
-            telehealth,
-            in_person,
-            lat,
-            lon,
-            next_available,
-            confirmed_at,
-            expires_on,
-            payer_row,
-        ) = row[:width]
-        specialties, treatments, languages = facts(tuple(row[width:end]))
-        return ProviderListing(
-            id=str(pk),
-            npi=npi,
-            name=name,
-            provider_type=provider_type,
-            licences=licences(expires_on),
-            insurance=payer_set if payer_row is not None else _NOTHING,
-            self_pay=self_pay,
-            modalities=_MODALITIES[bool(telehealth), bool(in_person)],
-            accepting_new_patients=True,  # filtered in the query
-            availability_confirmed_at=confirmed_at,
-            next_available=next_available,
-            location=None if lat is None or lon is None else (lat, lon),
-            specialties=specialties,
-            treatments=treatments,
-            languages=languages,
-        )
-
-    return listing
-
-
-def candidate_listings(request: CareRequest, *, exclude_ids=()) -> Iterator[ProviderListing]:
-    """Pure listings of every candidate (``_listing_of``). The rows are fetched whole: on
-    PostgreSQL ``.iterator()`` would use a server-side cursor, planned for a fast start,
-    and measured slower here."""
-    listing = _listing_of(request)
-    for row in candidates(request, exclude_ids=exclude_ids):
-        yield listing(row)
-
-
-_NOTHING: frozenset[str] = frozenset()
 
 
 def full_listing(provider: Provider) -> ProviderListing:

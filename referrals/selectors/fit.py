@@ -1,11 +1,9 @@
-"""An intake's matches (SQL-ranked when bounded, else pure over every candidate), one provider's
-fit for an intake, and the next match after a declined referral.
+"""An intake's matches (ranked in SQL over the listings, checked and worded by the pure code),
+one provider's fit for an intake, and the next match after a declined referral.
 """
 
 from dataclasses import dataclass, replace
 from datetime import datetime
-
-import structlog
 
 from intake.models import Intake
 from referrals.matching import CareRequest, Match, MatchResult, match_providers
@@ -13,15 +11,8 @@ from referrals.matching.constraints import distance_miles, eligibility, unmet_co
 from referrals.matching.scoring import rank
 from referrals.matching.types import IN_PERSON
 from referrals.models import Provider, Referral
-from referrals.selectors.candidates import candidate_listings, care_request_for, full_listing
-from referrals.selectors.ranking import (
-    Disagreement,
-    places_ahead,
-    providers_by_id,
-    ranked_top_matches,
-)
-
-log = structlog.get_logger(__name__)
+from referrals.selectors.candidates import care_request_for, full_listing
+from referrals.selectors.ranking import places_ahead, ranked_top_matches
 
 
 @dataclass(frozen=True)
@@ -39,16 +30,7 @@ def provider_matches(
 ) -> IntakeMatches:
     """The intake's ranked matches (at most ``limit``) with the matched providers' rows."""
     request = care_request_for(intake, now=now)
-    if limit is not None:
-        try:
-            result, providers = ranked_top_matches(request, limit=limit, exclude_ids=exclude_ids)
-            return IntakeMatches(request=request, result=result, providers=providers)
-        except Disagreement as error:
-            log.warning("matching_sql_disagrees", limit=limit, on=str(error))
-    result = match_providers(
-        candidate_listings(request, exclude_ids=exclude_ids), request, limit=limit
-    )
-    providers = providers_by_id(m.provider.id for m in result.matches)
+    result, providers = ranked_top_matches(request, limit=limit, exclude_ids=exclude_ids)
     return IntakeMatches(request=request, result=result, providers=providers)
 
 

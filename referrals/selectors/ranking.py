@@ -1,5 +1,5 @@
-"""Top matches ranked in SQL over ``MatchListing`` rows, re-checked by the pure ranking
-(``referrals.matching``): ``top_candidates``, ``places_ahead``, ``ranked_top_matches``.
+"""Top matches ranked in SQL over ``MatchListing`` rows, checked and worded by the pure
+ranking (``referrals.matching``): ``top_candidates``, ``places_ahead``, ``ranked_top_matches``.
 """
 
 import math
@@ -8,6 +8,7 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 from functools import reduce
 
+import structlog
 from django.db.models import (
     BigIntegerField,
     Case,
@@ -28,7 +29,7 @@ from django.db.models.functions import ASin, Cast, Cos, Greatest, Least, Sin, Sq
 from django.db.models.lookups import GreaterThan
 
 from referrals.matching import CareRequest, MatchResult, match_providers
-from referrals.matching.constraints import FRESHNESS, distance_miles, eligibility, pays_self
+from referrals.matching.constraints import FRESHNESS, pays_self
 from referrals.matching.distance import DIAMETER_MILES, RADIANS_PER_DEGREE
 from referrals.matching.masks import specialties_mask, treatments_mask
 from referrals.matching.scoring import (
@@ -38,12 +39,13 @@ from referrals.matching.scoring import (
     WEIGHT_LANGUAGE,
     WEIGHT_PROXIMITY,
     Ranked,
-    rank,
     relevant_preferences,
 )
 from referrals.matching.types import EITHER, IN_PERSON, TELEHEALTH
 from referrals.models import MatchListing, Provider
 from referrals.selectors.candidates import full_listing, json_list_contains, modality_q
+
+log = structlog.get_logger(__name__)
 
 # Ranking a whole directory in Python costs microseconds per candidate, and a popular state
 # at 1M listings has tens of thousands. So for a bounded list the database ranks the
@@ -51,11 +53,11 @@ from referrals.selectors.candidates import full_listing, json_list_contains, mod
 # specialty and treatment bit masks) and practical score with the same double operations,
 # in the same order, as ``referrals.matching`` (distance.haversine_miles, scoring.rank),
 # orders by the same total key, counts the eligible, and returns the best ``limit`` rows.
-# The pure code then re-checks those rows against each provider's own rows (so a listing
-# row gone stale is caught too): every constraint, every point, the practical score to the
-# last bit, and the order. Should the two ever disagree, the rows are thrown away and the
-# whole candidate set is ranked in Python from the normalized tables (and a warning logged),
-# so the answer is always the pure code's.
+# The pure code then checks, orders and words those rows from each provider's own rows
+# (tests/referrals/test_matching_sql.py: the same answer as pure matching over every
+# listing). Until 2026-12 a disagreement threw the rows away and ranked every candidate in
+# Python from the normalised tables; measured 3-10x slower and never needed, it was removed
+# (docs/performance.md).
 
 
 def _float(value: float) -> Cast:
@@ -287,10 +289,6 @@ def places_ahead(request: CareRequest, ranked: Ranked, in_person_miles: float | 
     return ranking.listings.filter(ahead).count()
 
 
-class Disagreement(Exception):
-    """The database ranked a row otherwise than the pure code (what differed, no values)."""
-
-
 def providers_by_id(ids) -> dict[str, Provider]:
     """Full provider rows (with licences and payers) by id, for the matches shown."""
     return {
@@ -300,27 +298,19 @@ def providers_by_id(ids) -> dict[str, Provider]:
 
 
 def ranked_top_matches(
-    request: CareRequest, *, limit: int, exclude_ids=()
+    request: CareRequest, *, limit: int | None, exclude_ids=()
 ) -> tuple[MatchResult, dict[str, Provider]]:
-    """``match_providers`` over the database's top ``limit`` listings, once the pure code,
-    reading each provider's own rows (not the listing copy), agrees with the database on
-    every one of them; ``Disagreement`` when it does not. With the matched providers' rows."""
+    """The database's best ``limit`` listings (``top_candidates``; ``None``: all), checked,
+    ordered and worded by ``match_providers`` from each provider's own rows (not the listing
+    copy); with the matched providers' rows. A listing row gone stale behind the services'
+    back cannot show a provider the pure code refuses: it is left out (and not counted as
+    eligible), and a warning says how many (``manage.py rebuild_match_listings`` mends it)."""
     rows = top_candidates(request, limit=limit, exclude_ids=exclude_ids)
     providers = providers_by_id(row[0] for row in rows)
-    if len(providers) != len(rows):
-        raise Disagreement("provider gone")
-    listings = [full_listing(providers[str(row[0])]) for row in rows]
-    for provider, row in zip(listings, rows, strict=True):
-        modes = eligibility(provider, request)
-        if modes is None:
-            raise Disagreement("eligibility")
-        miles = distance_miles(provider, request) if IN_PERSON in modes else None
-        ranked = rank(provider, request, modes, miles)
-        if ranked.fit_points != row[1]:
-            raise Disagreement("fit points")
-        if ranked.practical != row[2]:
-            raise Disagreement("practical score")
+    listings = [full_listing(providers[str(row[0])]) for row in rows if str(row[0]) in providers]
     result = match_providers(listings, request, limit=limit)
-    if [m.provider.id for m in result.matches] != [p.id for p in listings]:
-        raise Disagreement("order")
-    return replace(result, eligible=rows[0][-1] if rows else 0), providers
+    left_out = len(rows) - len(result.matches)
+    if left_out:
+        log.warning("matching_listing_stale", limit=limit, left_out=left_out)
+    eligible = rows[0][-1] - left_out if rows else 0
+    return replace(result, eligible=eligible), providers

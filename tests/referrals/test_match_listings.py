@@ -198,8 +198,8 @@ def test_a_failed_write_leaves_the_rows_as_they_were():
 
 def test_a_stale_row_never_reaches_a_clinician(ada):
     """A listing made stale behind the services' back (the provider stopped accepting):
-    the pure re-check, which reads the provider's own row, refuses the database's answer and
-    the pure ranking answers without it."""
+    the pure check, which reads the provider's own row, leaves it out and a warning says so
+    (a count only)."""
     gone = make_provider(name="Stopped accepting", next_available=timezone.localdate())
     kept = make_provider(name="Accepting")
     Provider.objects.filter(pk=gone.pk).update(accepting_new_patients=False)
@@ -207,4 +207,4 @@ def test_a_stale_row_never_reaches_a_clinician(ada):
         found = selectors.provider_matches(ada, limit=5)
     assert [m.provider.id for m in found.result.matches] == [str(kept.pk)]
     assert found.result.eligible == 1
-    assert [(e["event"], e["on"]) for e in logs] == [("matching_sql_disagrees", "eligibility")]
+    assert [(e["event"], e["left_out"]) for e in logs] == [("matching_listing_stale", 1)]

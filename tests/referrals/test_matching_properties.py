@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from referrals.matching import CareRequest, Licence, ProviderListing, match_providers
 from referrals.matching.constraints import eligibility, unmet_constraints
 from referrals.matching.distance import haversine_miles
-from referrals.matching.scoring import clinical_fit, facts_that_rank, fit_points
+from referrals.matching.scoring import clinical_fit, fit_points
 from referrals.matching.types import PROVIDER_TYPES, SPECIALTIES, TREATMENTS
 from referrals.npi import make_npi
 from tests.referrals.builders import NOW, TODAY
@@ -256,22 +256,3 @@ def summary(result):
         (m.provider.id, m.rank, m.score, m.reasons, m.care_modes, m.distance_miles)
         for m in result.matches
     ]
-
-
-@given(cases())
-def test_a_listing_cut_down_to_the_facts_that_rank_ranks_the_same(case):
-    """What the database loads of each candidate is enough (referrals.selectors)."""
-    directory, request = case
-    facts = facts_that_rank(request)
-    cut = [
-        replace(
-            p,
-            specialties=p.specialties & facts.specialties,
-            treatments=p.treatments & facts.treatments,
-            languages=p.languages & facts.languages,
-            licences=tuple(lic for lic in p.licences if lic.state == request.state),
-            insurance=p.insurance & {request.payer},
-        )
-        for p in directory
-    ]
-    assert summary(match_providers(cut, request)) == summary(match_providers(directory, request))
