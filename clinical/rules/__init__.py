@@ -33,7 +33,8 @@ Project conventions (where clinical.md is silent; change them only with a new ve
   (right-unilateral and unknown placement never qualify).
 * Maudsley: an unknown episode duration (or an unscored PHQ-9 without psychotic features)
   scores the lowest level, 1; the component is named in ``assumed_lowest`` and the total is a
-  lower bound. ``psychotic_features`` gives severity 5 whatever the PHQ-9 (§2.2 crosswalk row).
+  lower bound. Clinician-confirmed ``psychotic_features`` give severity 5 whatever the PHQ-9
+  (§2.2 crosswalk row); a self-report raises ``possible_psychotic_features`` instead.
   Augmentation point: any current-episode augmentation medicine course, or a current-episode
   esketamine neuromodulation course (§1.4 lists esketamine as augmentation), any outcome. ECT
   point: any current-episode ECT course, any placement and outcome. Components are reported
@@ -46,10 +47,16 @@ Project conventions (where clinical.md is silent; change them only with a new ve
   (esketamine neuromodulation included); an antidepressant combination is not scored again (the
   added drug already scores 1 as its own trial); +3 once for any failed current-episode ECT
   course, any placement. Reported as the additional ``trd.mgh_s``.
-* Psychotherapy courses are carried in the input but no 2026.1 rule reads them.
+* Psychotherapy courses are carried in the input but no rule reads them.
+
+Versions: 2026.1 the first published ruleset; 2026.2 (issue 20, clinical fidelity, and the
+follow-up measurement rules) adds who reported psychotic features, the bipolarity caveats on
+``possible_trd``, weeks at or above the minimum dose, unlisted drugs and unknown doses, no
+counting default for the episode, published skip logic, incomplete C-SSRS grading, IV ketamine
+in MSM/MGH-S, verify-dose and too-early notes, the R-LABEL count, and ``not_improving``.
 """
 
-RULESET_VERSION = "2026.1"
+RULESET_VERSION = "2026.2"
 
 from clinical.rules.engine import evaluate  # noqa: E402  (engine reads RULESET_VERSION)
 from clinical.rules.safety import assess_safety  # noqa: E402

@@ -43,8 +43,8 @@ def contract_example():
 
 
 def test_ruleset_version():
-    assert RULESET_VERSION == "2026.1"
-    assert evaluate(contract_example()).ruleset_version == "2026.1"
+    assert RULESET_VERSION == "2026.2"
+    assert evaluate(contract_example()).ruleset_version == "2026.2"
 
 
 def test_contract_example_screening_block():
