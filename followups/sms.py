@@ -3,23 +3,21 @@
 ``settings.SMS_BACKEND`` names the class: :class:`ConsoleBackend` by default (prints, sends
 nothing), :class:`LocmemBackend` in tests (``outbox``), :class:`TwilioBackend` for the real
 provider (``TWILIO_ACCOUNT_SID``, ``TWILIO_AUTH_TOKEN``, ``TWILIO_FROM_NUMBER`` from the
-environment). The django-sms package was considered: its last release (0.7.0, 2023) declares
-support up to Django 5.0 only, so this small interface stands in for it.
+environment), which sends and checks webhook signatures with Twilio's maintained client library
+(``twilio``). The django-sms package was considered for the backend switch: its last release
+(0.7.0, 2023) declares support up to Django 5.0 only, so this small interface stands in for it.
 
 Numbers are validated and normalised to E.164 with ``phonenumbers`` (:func:`to_e164`).
 """
 
-import base64
-import hashlib
-import hmac
 import sys
 from dataclasses import dataclass
 
 import phonenumbers
-import requests
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
+from twilio.request_validator import RequestValidator
 
 #: Messages the locmem backend "sent" (tests read and clear it, like mail.outbox).
 outbox: list["TextMessage"] = []
@@ -67,7 +65,7 @@ class LocmemBackend(BaseSmsBackend):
 
 
 class TwilioBackend(BaseSmsBackend):
-    """Twilio's Messages REST resource (one POST per message)."""
+    """Twilio's Messages resource through Twilio's own client library (``twilio``)."""
 
     timeout = 10
 
@@ -82,13 +80,11 @@ class TwilioBackend(BaseSmsBackend):
             )
 
     def send(self, message):
-        response = requests.post(
-            f"https://api.twilio.com/2010-04-01/Accounts/{self.sid}/Messages.json",
-            data={"To": message.to, "From": self.sender, "Body": message.body},
-            auth=(self.sid, self.token),
-            timeout=self.timeout,
-        )
-        response.raise_for_status()
+        from twilio.http.http_client import TwilioHttpClient
+        from twilio.rest import Client
+
+        client = Client(self.sid, self.token, http_client=TwilioHttpClient(timeout=self.timeout))
+        client.messages.create(to=message.to, from_=self.sender, body=message.body)
 
 
 def texts_configured() -> bool:
@@ -107,14 +103,14 @@ def send_text(*, to: str, body: str) -> None:
 
 
 def twilio_signature(auth_token: str, url: str, params: dict[str, str]) -> str:
-    """Twilio's X-Twilio-Signature: base64(HMAC-SHA1(token, url + each key+value, sorted by
-    key)) over the full URL Twilio requested and the POSTed form fields."""
-    payload = url + "".join(f"{key}{params[key]}" for key in sorted(params))
-    digest = hmac.new(auth_token.encode(), payload.encode(), hashlib.sha1).digest()
-    return base64.b64encode(digest).decode()
+    """Twilio's X-Twilio-Signature over the full URL Twilio requested and the POSTed form
+    fields, as Twilio's library computes it."""
+    return RequestValidator(auth_token).compute_signature(url, params)
 
 
 def valid_twilio_request(*, auth_token: str, url: str, params: dict, signature: str) -> bool:
+    """The webhook came from Twilio (Twilio's library, which also tries the URL with and
+    without the port, as Twilio may sign either)."""
     if not auth_token or not signature:
         return False
-    return hmac.compare_digest(twilio_signature(auth_token, url, params), signature)
+    return RequestValidator(auth_token).validate(url, params, signature)
