@@ -13,6 +13,7 @@
 
 import operator
 import re
+import threading
 import uuid
 from datetime import date, timedelta
 from functools import reduce
@@ -223,7 +224,7 @@ class CaseAdmin(admin.ModelAdmin):
         "assignee",
         "waiting",
     )
-    list_display_links = ("case_ref",)
+    list_display_links = ("patient",)  # the patient's name opens the case page
     list_filter = (
         StatusFilter,
         LevelFilter,
@@ -283,6 +284,8 @@ class CaseAdmin(admin.ModelAdmin):
     def changelist_view(self, request, extra_context=None):
         self._now = timezone.now()
         self._today = timezone.localdate()
+        self._row.user_id = request.user.pk
+        self._row.can_take = self.has_change_permission(request)
         extra_context = {
             "title": "Review queue",
             "is_nav_sidebar_enabled": False,  # the queue needs the width
@@ -292,6 +295,9 @@ class CaseAdmin(admin.ModelAdmin):
             "patient_filter_active": bool(request.GET.get(PatientFilter.parameter_name)),
         }
         return super().changelist_view(request, extra_context)
+
+    #: Per request (per thread): who looks at the queue, and whether they may take cases.
+    _row = threading.local()
 
     def _clock(self):
         return getattr(self, "_now", None) or timezone.now()
@@ -376,7 +382,23 @@ class CaseAdmin(admin.ModelAdmin):
 
     @admin.display(description="Assigned to")
     def assignee(self, case):
-        return case.assigned_to.get_username() if case.assigned_to_id else "—"
+        who = case.assigned_to.get_username() if case.assigned_to_id else "—"
+        if not getattr(self._row, "can_take", False):
+            return who
+        if not review.can_take(case, user_id=getattr(self._row, "user_id", None)):
+            return who
+        # Not a form of its own: the button submits the one take form outside the changelist
+        # form (form=…), to this case's take URL (formaction=…), with the assignee it saw.
+        return format_html(
+            '{} <button type="submit" form="rq-take-form" formaction="{}" '
+            'name="expected_assignee" value="{}" class="rq-btn rq-btn--small" '
+            'data-action="take" data-case="{}" title="Acknowledge if urgent, assign to you, '
+            'start the review">Take</button>',
+            who,
+            reverse("admin:screening_case_review", args=[case.pk, "take"]),
+            case.assigned_to_id or "",
+            short_id(case.pk),
+        )
 
     @admin.display(description="Waiting", ordering="opened_at")
     def waiting(self, case):
@@ -463,6 +485,10 @@ class CaseAdmin(admin.ModelAdmin):
             "history": selectors.case_history(case),
             "access": selectors.case_access_history(case),
             "find_providers_url": _find_providers_url(case) if case.intake_id else None,
+            "queue_url": reverse("admin:screening_case_changelist"),
+            "next_case_url": _case_url(selectors.next_open_case_id(case)),
+            "previous_case_url": _case_url(selectors.previous_open_case_id(case)),
+            "can_take": can_review and review.can_take(case, user_id=request.user.pk),
             "access_by_user_url": _url_or_none("admin:access_by_user"),
             "support_resources": selectors.support_resources(),
             "referrals": selectors.case_referrals(case),
@@ -481,6 +507,7 @@ class CaseAdmin(admin.ModelAdmin):
                 "acknowledge",
                 "assign_to_me",
                 "note",
+                "take",
             )
         }
         request.current_app = self.admin_site.name
@@ -546,6 +573,12 @@ class CaseAdmin(admin.ModelAdmin):
                     case=case, by=by, expected_assignee_id=int(seen) if seen.isdecimal() else None
                 )
                 done = "Case assigned to you."
+            elif action == "take":
+                seen = post.get("expected_assignee", "")
+                review.case_take(
+                    case=case, by=by, expected_assignee_id=int(seen) if seen.isdecimal() else None
+                )
+                done = "Case taken: it is yours, in review."
             elif action == "note":
                 review.case_add_note(case=case, by=by, text=post.get("text", ""))
                 done = "Note added."
@@ -558,8 +591,24 @@ class CaseAdmin(admin.ModelAdmin):
         except review.ReviewError as error:
             messages.error(request, str(error))
         else:
+            if action in NEXT_CASE_AFTER:
+                # Decided: on to the next case in the queue (the page links back to the queue).
+                following = selectors.next_open_case_id(case)
+                if following is None:
+                    messages.success(request, f"{done} The queue has no other open case.")
+                    return HttpResponseRedirect(reverse("admin:screening_case_changelist"))
+                messages.success(request, f"{done} This is the next case in the queue.")
+                return HttpResponseRedirect(_case_url(following))
             messages.success(request, done)
         return HttpResponseRedirect(page)
+
+
+#: After these moves the next case in the queue opens.
+NEXT_CASE_AFTER = ("refer", "close", "dismiss")
+
+
+def _case_url(case_id) -> str | None:
+    return reverse("admin:screening_case_change", args=[case_id]) if case_id else None
 
 
 def _is_short_id(object_id: str) -> bool:

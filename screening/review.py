@@ -227,6 +227,18 @@ def case_assign_to_me(*, case: Case, by, expected_assignee_id=_UNSET) -> Case:
     return case
 
 
+def can_take(case: Case, *, user_id) -> bool:
+    """Whether "Take" would change anything for ``user``: an open case that is new, urgent and
+    unacknowledged, or not theirs."""
+    if not case.is_open:
+        return False
+    return (
+        case.status == CaseStatus.NEW
+        or case.needs_acknowledgement
+        or (case.assigned_to_id != user_id)
+    )
+
+
 def case_take(*, case: Case, by, expected_assignee_id=_UNSET) -> Case:
     """One step from the queue or the case page: acknowledge the case if it is urgent and
     unacknowledged, assign it to the reviewer, and start its review if it is new.
