@@ -15,6 +15,8 @@ import operator
 import re
 import threading
 import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import reduce
 
@@ -499,16 +501,7 @@ class CaseAdmin(admin.ModelAdmin):
         }
         context["urls"] = {
             action: reverse("admin:screening_case_review", args=[case.pk, action])
-            for action in (
-                "start_review",
-                "refer",
-                "close",
-                "dismiss",
-                "acknowledge",
-                "assign_to_me",
-                "note",
-                "take",
-            )
+            for action in CASE_MOVES
         }
         request.current_app = self.admin_site.name
         return TemplateResponse(request, self.case_page_template, context)
@@ -542,56 +535,28 @@ class CaseAdmin(admin.ModelAdmin):
             )
         except ValidationError:
             return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        move = CASE_MOVES.get(action)
         needed = (
             self.has_view_permission(request, case)
-            if action == "note"
+            if move is not None and move.readers_may
             else self.has_change_permission(request, case)
         )
         if not needed:
             raise PermissionDenied
         page = reverse("admin:screening_case_change", args=[case.pk])
-        post = request.POST
-        expected_status = post.get("expected_status") or None
-        by = request.user
+        if move is None:
+            messages.error(request, "Unknown action. Nothing was changed.")
+            return HttpResponseRedirect(page)
+        page += move.anchor
+        done = move.done
         try:
-            if action in ("start_review", "refer"):
-                service = getattr(review, f"case_{action}")
-                service(case=case, by=by, expected_status=expected_status)
-                done = {"start_review": "Review started.", "refer": "Case referred."}[action]
-            elif action in ("close", "dismiss"):
-                service = getattr(review, f"case_{action}")
-                service(
-                    case=case, by=by, reason=post.get("reason", ""), expected_status=expected_status
-                )
-                done = {"close": "Case closed.", "dismiss": "Case dismissed."}[action]
-            elif action == "acknowledge":
-                review.case_acknowledge(case=case, by=by)
-                done = "Urgent case acknowledged: escalation stopped."
-            elif action == "assign_to_me":
-                seen = post.get("expected_assignee", "")
-                review.case_assign_to_me(
-                    case=case, by=by, expected_assignee_id=int(seen) if seen.isdecimal() else None
-                )
-                done = "Case assigned to you."
-            elif action == "take":
-                seen = post.get("expected_assignee", "")
-                review.case_take(
-                    case=case, by=by, expected_assignee_id=int(seen) if seen.isdecimal() else None
-                )
-                done = "Case taken: it is yours, in review."
-            elif action == "note":
-                review.case_add_note(case=case, by=by, text=post.get("text", ""))
-                done = "Note added."
-                page += "#notes"
-            else:
-                messages.error(request, "Unknown action. Nothing was changed.")
-                return HttpResponseRedirect(page)
+            move.run(case, request.user, request.POST)
         except review.AlreadyMoved as error:
             messages.warning(request, str(error))
         except review.ReviewError as error:
             messages.error(request, str(error))
         else:
-            if action in NEXT_CASE_AFTER:
+            if move.next_case:
                 # Decided: on to the next case in the queue (the page links back to the queue).
                 following = selectors.next_open_case_id(case)
                 if following is None:
@@ -603,8 +568,79 @@ class CaseAdmin(admin.ModelAdmin):
         return HttpResponseRedirect(page)
 
 
-#: After these moves the next case in the queue opens.
-NEXT_CASE_AFTER = ("refer", "close", "dismiss")
+def _expected_status(post) -> str | None:
+    return post.get("expected_status") or None
+
+
+def _expected_assignee(post) -> int | None:
+    seen = post.get("expected_assignee", "")
+    return int(seen) if seen.isdecimal() else None
+
+
+@dataclass(frozen=True)
+class CaseMove:
+    """One button of the case page: the service it calls (with the posted fields it needs),
+    the message when it worked, and where the page lands (``anchor``)."""
+
+    run: Callable[[Case, object, object], object]
+    done: str
+    readers_may: bool = False  # a note needs only the view permission
+    anchor: str = ""
+    next_case: bool = False  # decided: the next case in the queue opens
+
+
+#: Every move of the case page (and the queue's Take), by the action in its URL.
+CASE_MOVES: dict[str, CaseMove] = {
+    "take": CaseMove(
+        lambda case, by, post: review.case_take(
+            case=case, by=by, expected_assignee_id=_expected_assignee(post)
+        ),
+        "Case taken: it is yours, in review.",
+    ),
+    "acknowledge": CaseMove(
+        lambda case, by, post: review.case_acknowledge(case=case, by=by),
+        "Urgent case acknowledged: escalation stopped.",
+    ),
+    "assign_to_me": CaseMove(
+        lambda case, by, post: review.case_assign_to_me(
+            case=case, by=by, expected_assignee_id=_expected_assignee(post)
+        ),
+        "Case assigned to you.",
+    ),
+    "start_review": CaseMove(
+        lambda case, by, post: review.case_start_review(
+            case=case, by=by, expected_status=_expected_status(post)
+        ),
+        "Review started.",
+    ),
+    "refer": CaseMove(
+        lambda case, by, post: review.case_refer(
+            case=case, by=by, expected_status=_expected_status(post)
+        ),
+        "Case referred.",
+        next_case=True,
+    ),
+    "close": CaseMove(
+        lambda case, by, post: review.case_close(
+            case=case, by=by, reason=post.get("reason", ""), expected_status=_expected_status(post)
+        ),
+        "Case closed.",
+        next_case=True,
+    ),
+    "dismiss": CaseMove(
+        lambda case, by, post: review.case_dismiss(
+            case=case, by=by, reason=post.get("reason", ""), expected_status=_expected_status(post)
+        ),
+        "Case dismissed.",
+        next_case=True,
+    ),
+    "note": CaseMove(
+        lambda case, by, post: review.case_add_note(case=case, by=by, text=post.get("text", "")),
+        "Note added.",
+        readers_may=True,
+        anchor="#notes",
+    ),
+}
 
 
 def _case_url(case_id) -> str | None:
