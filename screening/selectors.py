@@ -715,6 +715,7 @@ EVENT_WORDS = {
     "acknowledge": "Acknowledged the urgent case",
     "assign_to_me": "Assigned the case to themself",
     "note_added": "Added a note",
+    "take": "Took the case",
 }
 #: Diff fields worth a line in the history (the rest is bookkeeping).
 _HISTORY_FIELDS = {"status", "assigned_to", "closed_reason", "priority", "urgent"}

@@ -42,6 +42,9 @@ class TestTakeAction:
         case = fresh(ordered[0])
         assert case.status == CaseStatus.IN_REVIEW and case.assigned_to == cleo
         assert case.acknowledged_by == cleo
+        page = client.get(response.url).content.decode()
+        history = page[page.index('id="history"') : page.index('id="access"')]
+        assert "Took the case" in history and "status: new → in review" in history
 
     def test_taking_what_someone_else_took_since_is_refused(self, client, cleo, cleo2, ordered):
         review.case_take(case=ordered[1], by=cleo2)
