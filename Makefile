@@ -38,6 +38,7 @@ test-fast: $(STAMP)
 # Celery worker on loopback; writes bench/results/latest.json (quick: latest-quick.json).
 bench: $(STAMP)
 	$(PY) -m bench
+	$(PY) -m bench.triage  # issue 19: page loads and seconds per triaged case
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

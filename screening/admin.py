@@ -13,7 +13,10 @@
 
 import operator
 import re
+import threading
 import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import reduce
 
@@ -223,7 +226,7 @@ class CaseAdmin(admin.ModelAdmin):
         "assignee",
         "waiting",
     )
-    list_display_links = ("case_ref",)
+    list_display_links = ("patient",)  # the patient's name opens the case page
     list_filter = (
         StatusFilter,
         LevelFilter,
@@ -284,6 +287,8 @@ class CaseAdmin(admin.ModelAdmin):
     def changelist_view(self, request, extra_context=None):
         self._now = timezone.now()
         self._today = timezone.localdate()
+        self._row.user_id = request.user.pk
+        self._row.can_take = self.has_change_permission(request)
         extra_context = {
             "title": "Review queue",
             "is_nav_sidebar_enabled": False,  # the queue needs the width
@@ -293,6 +298,9 @@ class CaseAdmin(admin.ModelAdmin):
             "patient_filter_active": bool(request.GET.get(PatientFilter.parameter_name)),
         }
         return super().changelist_view(request, extra_context)
+
+    #: Per request (per thread): who looks at the queue, and whether they may take cases.
+    _row = threading.local()
 
     def _clock(self):
         return getattr(self, "_now", None) or timezone.now()
@@ -378,7 +386,23 @@ class CaseAdmin(admin.ModelAdmin):
 
     @admin.display(description="Assigned to")
     def assignee(self, case):
-        return case.assigned_to.get_username() if case.assigned_to_id else "—"
+        who = case.assigned_to.get_username() if case.assigned_to_id else "—"
+        if not getattr(self._row, "can_take", False):
+            return who
+        if not review.can_take(case, user_id=getattr(self._row, "user_id", None)):
+            return who
+        # Not a form of its own: the button submits the one take form outside the changelist
+        # form (form=…), to this case's take URL (formaction=…), with the assignee it saw.
+        return format_html(
+            '{} <button type="submit" form="rq-take-form" formaction="{}" '
+            'name="expected_assignee" value="{}" class="rq-btn rq-btn--small" '
+            'data-action="take" data-case="{}" title="Acknowledge if urgent, assign to you, '
+            'start the review">Take</button>',
+            who,
+            reverse("admin:screening_case_review", args=[case.pk, "take"]),
+            case.assigned_to_id or "",
+            short_id(case.pk),
+        )
 
     @admin.display(description="Waiting", ordering="opened_at")
     def waiting(self, case):
@@ -528,6 +552,10 @@ class CaseAdmin(admin.ModelAdmin):
             "history": selectors.case_history(case),
             "access": selectors.case_access_history(case),
             "find_providers_url": _find_providers_url(case) if case.intake_id else None,
+            "queue_url": reverse("admin:screening_case_changelist"),
+            "next_case_url": _case_url(selectors.next_open_case_id(case)),
+            "previous_case_url": _case_url(selectors.previous_open_case_id(case)),
+            "can_take": can_review and review.can_take(case, user_id=request.user.pk),
             "access_by_user_url": _url_or_none("admin:access_by_user"),
             "support_resources": selectors.support_resources(),
             "extra_panels": render_case_panels(request, case),
@@ -539,16 +567,7 @@ class CaseAdmin(admin.ModelAdmin):
         }
         context["urls"] = {
             action: reverse("admin:screening_case_review", args=[case.pk, action])
-            for action in (
-                "start_review",
-                "refer",
-                "close",
-                "dismiss",
-                "acknowledge",
-                "assign_to_me",
-                "note",
-                "confirm_psychotic_features",
-            )
+            for action in CASE_MOVES
         }
         request.current_app = self.admin_site.name
         return TemplateResponse(request, self.case_page_template, context)
@@ -582,55 +601,121 @@ class CaseAdmin(admin.ModelAdmin):
             )
         except ValidationError:
             return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        move = CASE_MOVES.get(action)
         needed = (
             self.has_view_permission(request, case)
-            if action == "note"
+            if move is not None and move.readers_may
             else self.has_change_permission(request, case)
         )
         if not needed:
             raise PermissionDenied
         page = reverse("admin:screening_case_change", args=[case.pk])
-        post = request.POST
-        expected_status = post.get("expected_status") or None
-        by = request.user
+        if move is None:
+            messages.error(request, "Unknown action. Nothing was changed.")
+            return HttpResponseRedirect(page)
+        page += move.anchor
+        done = move.done
         try:
-            if action in ("start_review", "refer"):
-                service = getattr(review, f"case_{action}")
-                service(case=case, by=by, expected_status=expected_status)
-                done = {"start_review": "Review started.", "refer": "Case referred."}[action]
-            elif action in ("close", "dismiss"):
-                service = getattr(review, f"case_{action}")
-                service(
-                    case=case, by=by, reason=post.get("reason", ""), expected_status=expected_status
-                )
-                done = {"close": "Case closed.", "dismiss": "Case dismissed."}[action]
-            elif action == "acknowledge":
-                review.case_acknowledge(case=case, by=by)
-                done = "Urgent case acknowledged: escalation stopped."
-            elif action == "assign_to_me":
-                seen = post.get("expected_assignee", "")
-                review.case_assign_to_me(
-                    case=case, by=by, expected_assignee_id=int(seen) if seen.isdecimal() else None
-                )
-                done = "Case assigned to you."
-            elif action == "confirm_psychotic_features":
-                services.confirm_psychotic_features(case=case, by=by)
-                done = "Psychotic features confirmed: the screening was re-staged."
-                page += "#patient"
-            elif action == "note":
-                review.case_add_note(case=case, by=by, text=post.get("text", ""))
-                done = "Note added."
-                page += "#notes"
-            else:
-                messages.error(request, "Unknown action. Nothing was changed.")
-                return HttpResponseRedirect(page)
+            move.run(case, request.user, request.POST)
         except review.AlreadyMoved as error:
             messages.warning(request, str(error))
         except review.ReviewError as error:
             messages.error(request, str(error))
         else:
+            if move.next_case:
+                # Decided: on to the next case in the queue (the page links back to the queue).
+                following = selectors.next_open_case_id(case)
+                if following is None:
+                    messages.success(request, f"{done} The queue has no other open case.")
+                    return HttpResponseRedirect(reverse("admin:screening_case_changelist"))
+                messages.success(request, f"{done} This is the next case in the queue.")
+                return HttpResponseRedirect(_case_url(following))
             messages.success(request, done)
         return HttpResponseRedirect(page)
+
+
+def _expected_status(post) -> str | None:
+    return post.get("expected_status") or None
+
+
+def _expected_assignee(post) -> int | None:
+    seen = post.get("expected_assignee", "")
+    return int(seen) if seen.isdecimal() else None
+
+
+@dataclass(frozen=True)
+class CaseMove:
+    """One button of the case page: the service it calls (with the posted fields it needs),
+    the message when it worked, and where the page lands (``anchor``)."""
+
+    run: Callable[[Case, object, object], object]
+    done: str
+    readers_may: bool = False  # a note needs only the view permission
+    anchor: str = ""
+    next_case: bool = False  # decided: the next case in the queue opens
+
+
+#: Every move of the case page (and the queue's Take), by the action in its URL.
+CASE_MOVES: dict[str, CaseMove] = {
+    "take": CaseMove(
+        lambda case, by, post: review.case_take(
+            case=case, by=by, expected_assignee_id=_expected_assignee(post)
+        ),
+        "Case taken: it is yours, in review.",
+    ),
+    "acknowledge": CaseMove(
+        lambda case, by, post: review.case_acknowledge(case=case, by=by),
+        "Urgent case acknowledged: escalation stopped.",
+    ),
+    "assign_to_me": CaseMove(
+        lambda case, by, post: review.case_assign_to_me(
+            case=case, by=by, expected_assignee_id=_expected_assignee(post)
+        ),
+        "Case assigned to you.",
+    ),
+    "start_review": CaseMove(
+        lambda case, by, post: review.case_start_review(
+            case=case, by=by, expected_status=_expected_status(post)
+        ),
+        "Review started.",
+    ),
+    "refer": CaseMove(
+        lambda case, by, post: review.case_refer(
+            case=case, by=by, expected_status=_expected_status(post)
+        ),
+        "Case referred.",
+        next_case=True,
+    ),
+    "close": CaseMove(
+        lambda case, by, post: review.case_close(
+            case=case, by=by, reason=post.get("reason", ""), expected_status=_expected_status(post)
+        ),
+        "Case closed.",
+        next_case=True,
+    ),
+    "dismiss": CaseMove(
+        lambda case, by, post: review.case_dismiss(
+            case=case, by=by, reason=post.get("reason", ""), expected_status=_expected_status(post)
+        ),
+        "Case dismissed.",
+        next_case=True,
+    ),
+    "confirm_psychotic_features": CaseMove(
+        lambda case, by, post: services.confirm_psychotic_features(case=case, by=by),
+        "Psychotic features confirmed: the screening was re-staged.",
+        anchor="#patient",
+    ),
+    "note": CaseMove(
+        lambda case, by, post: review.case_add_note(case=case, by=by, text=post.get("text", "")),
+        "Note added.",
+        readers_may=True,
+        anchor="#notes",
+    ),
+}
+
+
+def _case_url(case_id) -> str | None:
+    return reverse("admin:screening_case_change", args=[case_id]) if case_id else None
 
 
 def _is_short_id(object_id: str) -> bool:

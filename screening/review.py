@@ -272,6 +272,77 @@ def case_assign_to_me(*, case: Case, by, expected_assignee_id=_UNSET) -> Case:
     return case
 
 
+def can_take(case: Case, *, user_id) -> bool:
+    """Whether "Take" would change anything for ``user``: an open case that is new, urgent and
+    unacknowledged, or not theirs."""
+    if not case.is_open:
+        return False
+    return (
+        case.status == CaseStatus.NEW
+        or case.needs_acknowledgement
+        or (case.assigned_to_id != user_id)
+    )
+
+
+def case_take(*, case: Case, by, expected_assignee_id=_UNSET) -> Case:
+    """One step from the queue or the case page: acknowledge the case if it is urgent and
+    unacknowledged, assign it to the reviewer, and start its review if it is new.
+
+    One transaction, one audit row (``take``). The case's row is locked while we look at it,
+    so two reviewers taking the same case at once cannot both win: the second one finds it
+    assigned to the first and gets :class:`AlreadyMoved`. A case the reviewer saw assigned to
+    someone else (``expected_assignee_id``) is taken over, as "Assign to me" does; a newer
+    assignment they did not see is refused. Taking a case the reviewer already has, in
+    review and acknowledged, changes nothing.
+    """
+    _require(by, REVIEW_PERMISSION)
+    seen = case.assigned_to_id if expected_assignee_id is _UNSET else expected_assignee_id
+    with transaction.atomic(), service_write():
+        locked = (
+            Case.objects.select_for_update(of=("self",))
+            .select_related("assigned_to", "status_changed_by", "acknowledged_by")
+            .get(pk=case.pk)
+        )
+        if not locked.is_open:
+            raise MoveNotAllowed(
+                f"A case that is {status_label(locked.status)} cannot be taken. "
+                "Nothing was changed."
+            )
+        if locked.assigned_to_id not in (seen, by.pk):
+            raise AlreadyMoved(
+                f"The case changed while you looked at it: it is now assigned to "
+                f"{_who(locked.assigned_to)} and {status_label(locked.status)}. "
+                "Nothing was changed."
+            )
+        before = copy.copy(locked)
+        now = timezone.now()
+        steps = []
+        if locked.urgent and locked.acknowledged_at is None:
+            locked.acknowledged_at, locked.acknowledged_by = now, by
+            steps.append("acknowledge")
+        if locked.assigned_to_id != by.pk:
+            locked.assigned_to = by
+            steps.append("assign_to_me")
+        if locked.status == CaseStatus.NEW:
+            locked.start_review(by=by)
+            steps.append("start_review")
+        if steps:
+            locked.save()
+            record_change(
+                before=before,
+                after=locked,
+                actor=by,
+                event="take",
+                steps=steps,
+                from_status=before.status,
+                to_status=locked.status,
+            )
+    case.refresh_from_db()
+    if steps:
+        log.info("case_taken", case_id=str(case.pk), steps=steps, by=by.pk)
+    return case
+
+
 def case_add_note(*, case: Case, by, text: str) -> CaseNote:
     """A clinician's note on the case (any state: an addendum after closing is allowed)."""
     _require(by, NOTE_PERMISSION)

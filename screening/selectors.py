@@ -797,6 +797,7 @@ EVENT_WORDS = {
     "note_added": "Added a note",
     "intake_joined": "A later intake of the patient joined this case",
     "level_raised": "A later screening raised the case's level",
+    "take": "Took the case",
 }
 #: Diff fields worth a line in the history (the rest is bookkeeping).
 _HISTORY_FIELDS = {
@@ -938,3 +939,55 @@ def support_resources() -> list[dict]:
 def case_referrals(case) -> list[dict]:
     """The case's referrals with their status and any follow-up flag (registered by referrals)."""
     return case_panel_rows("referrals", case)
+
+
+# --- Neighbours in the queue (issue 19: next case, previous case) ---------------------------
+
+#: The queue's default ordering (``CaseAdmin.ordering``): urgent first, then the highest flag
+#: level, then the oldest; the id breaks ties so every case has one place.
+QUEUE_ORDERING = ("-urgent", "priority", "opened_at", "id")
+
+
+def _after(case: Case) -> Q:
+    """Cases after ``case`` in ``QUEUE_ORDERING`` (a keyset: no offset)."""
+    same_urgency = Q(urgent=case.urgent)
+    same_priority = same_urgency & Q(priority=case.priority)
+    same_opened = same_priority & Q(opened_at=case.opened_at)
+    return (
+        (Q(urgent=False) if case.urgent else Q(pk__in=[]))
+        | (same_urgency & Q(priority__gt=case.priority))
+        | (same_priority & Q(opened_at__gt=case.opened_at))
+        | (same_opened & Q(pk__gt=case.pk))
+    )
+
+
+def _before(case: Case) -> Q:
+    same_urgency = Q(urgent=case.urgent)
+    same_priority = same_urgency & Q(priority=case.priority)
+    same_opened = same_priority & Q(opened_at=case.opened_at)
+    return (
+        (Q(urgent=True) if not case.urgent else Q(pk__in=[]))
+        | (same_urgency & Q(priority__lt=case.priority))
+        | (same_priority & Q(opened_at__lt=case.opened_at))
+        | (same_opened & Q(pk__lt=case.pk))
+    )
+
+
+def next_open_case_id(case: Case):
+    """The id of the open case after ``case`` in the queue's default order; if there is none
+    after it, the first open case (the queue starts over), never ``case`` itself; else None."""
+    open_ = Case.objects.filter(status__in=OPEN_STATUSES).exclude(pk=case.pk)
+    ids = open_.order_by(*QUEUE_ORDERING).values_list("pk", flat=True)
+    return ids.filter(_after(case)).first() or ids.first()
+
+
+def previous_open_case_id(case: Case):
+    """The id of the open case before ``case`` in the queue's default order, or None."""
+    reverse = tuple(f[1:] if f.startswith("-") else f"-{f}" for f in QUEUE_ORDERING)
+    return (
+        Case.objects.filter(_before(case), status__in=OPEN_STATUSES)
+        .exclude(pk=case.pk)
+        .order_by(*reverse)
+        .values_list("pk", flat=True)
+        .first()
+    )

@@ -162,6 +162,7 @@ class ReferralAdmin(admin.ModelAdmin):
         extra = {
             **(extra_context or {}),
             "outcomes_url": reverse("admin:referrals_referral_outcomes"),
+            "is_nav_sidebar_enabled": False,  # the list needs the width (fits 1280 px)
         }
         return super().changelist_view(request, extra_context=extra)
 

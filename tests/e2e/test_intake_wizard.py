@@ -259,7 +259,7 @@ def test_high_risk_on_the_mood_step_interrupts_and_reaches_on_call_even_if_aband
     expect(row.get_by_test_id("unfinished-badge")).to_have_text("unfinished intake")
     expect(row).to_contain_text("Suicide risk")
     expect(row).to_contain_text("not acknowledged")
-    row.locator("th.field-case_ref a").click()
+    row.locator("th.field-patient a").click()
     staff.wait_for_url(f"**/admin/screening/case/{case.pk}/change/")
     contact = staff.locator("#contact-so-far")
     expect(contact).to_contain_text("Ada Rivera")

@@ -134,12 +134,12 @@ def test_clinician_acknowledges_notes_reviews_and_refers_the_top_urgent_case(
     page.wait_for_url("**level=urgent**")
     assert rows.count() == 2
     top_ref = short_id(queue["top"].pk)
-    assert rows.first.locator("th.field-case_ref").inner_text().startswith(top_ref)
+    assert rows.first.locator("td.field-case_ref").inner_text().startswith(top_ref)
     assert "Ada Rivera" in rows.first.inner_text()
     assert "not acknowledged" in rows.first.inner_text()
 
-    # Open the top case.
-    rows.first.locator("th.field-case_ref a").click()
+    # Open the top case: the patient's name is the row's link.
+    rows.first.locator("th.field-patient a", has_text="Ada Rivera").click()
     page.wait_for_url(lambda url: f"/admin/screening/case/{queue['top'].pk}/change/" in url)
     status = page.get_by_test_id("case-status")
     assert status.inner_text() == "New"
@@ -161,9 +161,12 @@ def test_clinician_acknowledges_notes_reviews_and_refers_the_top_urgent_case(
     assert status.inner_text() == "In review"
 
     page.get_by_role("button", name="Refer", exact=True).click()
+    # Decided: the next case in the queue (the other urgent one) opens, with a way back.
+    page.wait_for_url(lambda url: f"/admin/screening/case/{queue['second'].pk}/change/" in url)
     assert "Case referred." in page.locator(".messagelist").inner_text()
-    assert status.inner_text() == "Referred"
-    screenshot(page, "case-referred", "workflow", "notes", "history", "access")
+    assert status.inner_text() == "New"
+    assert page.get_by_role("link", name="Back to the queue").is_visible()
+    screenshot(page, "next-case", "workflow")
     assert page.js_errors == []
 
     case = Case.objects.get(pk=queue["top"].pk)

@@ -60,6 +60,8 @@ def test_assign_start_close_and_take_over_start_dismiss(
     assert closed.closed_reason == "Seen in clinic last week; no new concern."
     assert closed.status_changed_by == cleo
     assert "Case closed." in page.locator(".messagelist").inner_text()
+    # Decided: the next open case (the second) opened.
+    assert f"/admin/screening/case/{second.pk}/change/" in page.url
 
     # The second case is cleo2's: cleo takes it over, starts the review and dismisses it.
     page.goto(case_url(live_server, second))
@@ -74,8 +76,12 @@ def test_assign_start_close_and_take_over_start_dismiss(
     dismissed = Case.objects.get(pk=second.pk)
     assert dismissed.status == CaseStatus.DISMISSED
     assert dismissed.closed_reason == "Duplicate submission of the same visit."
-    assert "Case dismissed." in page.locator(".messagelist").inner_text()
-    assert status.inner_text() == "Dismissed"
+    # No other open case: back on the queue, which says so.
+    assert page.url.endswith("/admin/screening/case/")
+    assert (
+        "Case dismissed. The queue has no other open case."
+        in page.locator(".messagelist").inner_text()
+    )
     assert page.js_errors == []
 
 

@@ -58,7 +58,7 @@ QUEUE = "/admin/screening/case/"
 def case_ids(response) -> list[str]:
     """Short case ids in the order the queue shows them."""
     return re.findall(
-        r'<th class="field-case_ref"><a href="[^"]+"><code>([0-9a-f]{8})</code>',
+        r'class="field-case_ref">(?:<a href="[^"]+">)?<code>([0-9a-f]{8})</code>',
         response.content.decode(),
     )
 

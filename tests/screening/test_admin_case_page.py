@@ -237,10 +237,12 @@ class TestWorkflowThroughTheAdmin:
         response = clinician.post(
             action_url(case, "refer"), {"expected_status": "in_review"}, follow=True
         )
-        assert "Case referred." in messages_of(response)
+        # Decided: the next open case would open; there is none, so the queue does.
+        assert "Case referred. The queue has no other open case." in messages_of(response)
+        assert response.redirect_chain[-1][0] == "/admin/screening/case/"
         case = fresh(case)
         assert case.status == CaseStatus.REFERRED and case.assigned_to == cleo
-        history = response.content.decode()
+        history = clinician.get(page_url(case)).content.decode()
         history = history[history.index('id="history"') : history.index('id="access"')]
         for line in (
             "Acknowledged the urgent case",
@@ -276,8 +278,10 @@ class TestWorkflowThroughTheAdmin:
             {"expected_status": "in_review", "reason": "Duplicate"},
             follow=True,
         )
-        assert "Case dismissed." in messages_of(response)
-        assert "Reason (dismissed): Duplicate" in response.content.decode()
+        assert messages_of(response) == ["Case dismissed. The queue has no other open case."]
+        assert fresh(case).status == CaseStatus.DISMISSED
+        page = clinician.get(page_url(case)).content.decode()
+        assert "Reason (dismissed): Duplicate" in page
 
     def test_two_reviewers_one_wins(self, client, cleo, cleo2, django_user_model):
         from django.test import Client
