@@ -383,7 +383,7 @@ class MeasurementSettings(models.Model):
         default=8,
         validators=[MinValueValidator(2), MaxValueValidator(52)],
         help_text="Weeks after the baseline intake without a response (PHQ-9 down 50% or "
-        "more) or remission (PHQ-9 under 5) before a follow-up raises the not_improving "
+        "more) or remission (PHQ-9 under 5) before a follow-up raises the Not improving "
         "review flag. Default 8 (STAR*D, APA guideline: 4-8 weeks at an adequate dose).",
     )
     updated_at = models.DateTimeField(auto_now=True)

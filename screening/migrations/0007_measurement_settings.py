@@ -26,7 +26,7 @@ class Migration(migrations.Migration):
                     "not_improving_after_weeks",
                     models.PositiveSmallIntegerField(
                         default=8,
-                        help_text="Weeks after the baseline intake without a response (PHQ-9 down 50% or more) or remission (PHQ-9 under 5) before a follow-up raises the not_improving review flag. Default 8 (STAR*D, APA guideline: 4-8 weeks at an adequate dose).",
+                        help_text="Weeks after the baseline intake without a response (PHQ-9 down 50% or more) or remission (PHQ-9 under 5) before a follow-up raises the Not improving review flag. Default 8 (STAR*D, APA guideline: 4-8 weeks at an adequate dose).",
                         validators=[
                             django.core.validators.MinValueValidator(2),
                             django.core.validators.MaxValueValidator(52),
