@@ -9,19 +9,11 @@ from django.conf import settings
 from intake.models import Intake
 from intake.serializers import IntakeSubmissionSerializer
 from intake.services import intake_submit
+from tests.factories import follow_up_phq9 as phq9
 from tests.factories import intake_payload
 
 #: Day 0 of every walk: the baseline's submission, 10:00 local time.
 DAY0 = datetime(2026, 3, 2, 10, 0, tzinfo=ZoneInfo(settings.TIME_ZONE))
-
-
-def phq9(total_without_item9: int, item9: int = 0) -> dict:
-    items, left = {}, total_without_item9
-    for n in range(1, 9):
-        items[f"q{n}"] = min(3, left)
-        left -= items[f"q{n}"]
-    items["q9"] = item9
-    return items
 
 
 def baseline_intake(user=None, *, phq9_total=18, **patient) -> Intake:
